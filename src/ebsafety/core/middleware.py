@@ -1,0 +1,49 @@
+"""Request-wide middleware: the change context for audit, and forced password changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from ebsafety.core.choices import ChangeSource
+from ebsafety.core.context import change_context
+
+
+class ChangeContextMiddleware:
+    """Every request runs inside a change context: the audit log knows who acted and under which request id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        with change_context(ChangeSource.WEB, request=request, request_id=request_id):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password the office reset must choose a new one before doing anything else."""
+
+    ALLOWED = ("password_change", "password_change_done", "logout")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(("/static/", "/api/"))
+            and request.path not in {reverse(name) for name in self.ALLOWED}
+        ):
+            return redirect("password_change")
+        return self.get_response(request)

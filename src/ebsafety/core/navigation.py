@@ -1,0 +1,72 @@
+"""The navigation menu, fitted to each user's roles (a menu item shows when its model grants `view`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from ebsafety.core.choices import Action
+
+
+@dataclass
+class MenuItem:
+    label: str
+    url_name: str
+    model: str | None = None  # "app_label.ModelName": shown when the user may view it
+    office_only: bool = False
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass
+class MenuGroup:
+    label: str
+    items: list[MenuItem] = field(default_factory=list)
+
+
+MENU: list[MenuGroup] = [
+    MenuGroup(
+        "组织架构",
+        [
+            MenuItem("单位", "core:unit_list", "core.Unit"),
+            MenuItem("行业部门", "core:department_list", "core.Department"),
+            MenuItem("专项整治", "core:campaign_list", "core.Campaign"),
+        ],
+    ),
+    MenuGroup(
+        "系统管理",
+        [
+            MenuItem("用户", "core:user_list", "core.User"),
+            MenuItem("角色授权", "core:membership_list", "core.Membership"),
+            MenuItem("变更记录", "core:changerecord_list", "core.ChangeRecord"),
+            MenuItem("后台任务", "core:job_list"),
+            MenuItem("接口文档", "api-docs", office_only=True),
+            MenuItem("Django 管理后台", "admin:index", office_only=True),
+        ],
+    ),
+]
+
+
+def menu_for(user: Any) -> list[dict[str, Any]]:
+    from django.apps import apps
+
+    from ebsafety.core.scoping import allowed_actions
+
+    groups = []
+    for group in MENU:
+        items = []
+        for item in group.items:
+            if item.office_only and not user.is_office:
+                continue
+            if item.model is not None:
+                model = apps.get_model(item.model)
+                if Action.VIEW not in allowed_actions(user, model):
+                    continue
+            items.append({"label": item.label, "url": item.url})
+        if items:
+            groups.append({"label": group.label, "items": items})
+    return groups
