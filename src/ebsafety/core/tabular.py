@@ -52,15 +52,19 @@ def read_rows(source: str | Path | IO[bytes], filename: str | None = None) -> It
         raise TabularError(f"无法读取表格文件：{exc}") from exc
 
 
-def clean_text(value: Any) -> str:
-    """A cell as trimmed half-width text (full-width digits and letters folded, floats like 12.0 → 12)."""
+def clean_text(value: Any, fold: bool = True) -> str:
+    """A cell as trimmed text, floats like 12.0 as 12.
+
+    With `fold` (codes, numbers, enumerations) full-width characters become half-width (NFKC); without it
+    (names, addresses) the text keeps its Chinese punctuation and only loses stray spaces.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
+    text = unicodedata.normalize("NFKC", str(value)) if fold else str(value)
     return " ".join(text.split())
 
 

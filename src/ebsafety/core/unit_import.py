@@ -25,6 +25,7 @@ COLUMNS = {
     "address": ("地址",),
 }
 REQUIRED = ("code", "name", "kind", "parent")
+TEXT_COLUMNS = {"name", "address"}  # kept as typed (Chinese punctuation), only spaces trimmed
 KIND_BY_LABEL = {label: value for value, label in UnitKind.choices} | {v: v for v in UnitKind.values}
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "n", "no", "false", "0", "×", "✗", ""}
@@ -87,7 +88,10 @@ def parse(rows: Iterable[list[Any]]) -> tuple[list[UnitRow], list[tuple[int, str
             if all(k in found for k in REQUIRED):
                 columns = found
             continue
-        values = {key: clean_text(cells[i]) if i < len(cells) else "" for key, i in columns.items()}
+        values = {
+            key: clean_text(cells[i], fold=key not in TEXT_COLUMNS) if i < len(cells) else ""
+            for key, i in columns.items()
+        }
         if not any(values.values()):
             continue
         row_errors: list[str] = []

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from ebsafety.core.choices import Role
-from ebsafety.core.models.base import ALL_ACTIONS, AuditedModel, BaseModel, ScopedQuerySet
+from ebsafety.core.models.base import ALL_ACTIONS, WRITE, AuditedModel, BaseModel, ScopedQuerySet
 from ebsafety.core.models.org import Department, Unit
 
 OFFICE_ONLY: dict[str, frozenset[str]] = {Role.OFFICE: ALL_ACTIONS}
@@ -35,8 +35,9 @@ class User(AuditedModel, AbstractUser):
     objects = ScopedUserManager()
 
     # Office staff manage the users that belong to their subtree, and users not yet given a membership.
+    # Users are deactivated, never deleted: their change records keep pointing at them.
     scope_unit_path: ClassVar[str | None] = None
-    role_actions: ClassVar[dict[str, frozenset[str]]] = OFFICE_ONLY
+    role_actions: ClassVar[dict[str, frozenset[str]]] = {Role.OFFICE: WRITE}
     scope_distinct: ClassVar[bool] = True
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"last_login", "password"})
 

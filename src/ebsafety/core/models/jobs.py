@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from ebsafety.core.choices import JobStatus, Role
@@ -42,8 +43,10 @@ class Job(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
-    scope_unit_path: ClassVar[str | None] = None  # a job belongs to the user who started it (see scoping)
+    # A job belongs to the user who started it; the office also sees the jobs of users in its subtree.
+    scope_unit_path: ClassVar[str | None] = None
     scope_owner_field: ClassVar[str] = "created_by"
+    scope_distinct: ClassVar[bool] = True
     role_actions: ClassVar[dict[str, frozenset[str]]] = {Role.OFFICE: READ}
 
     class Meta:
@@ -54,6 +57,12 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def scope_q_for_unit_path(cls, path: str) -> Q:
+        return Q(created_by__memberships__unit__path__startswith=path) | Q(
+            created_by__memberships__department__unit__path__startswith=path
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("core:job_detail", args=[self.pk])

@@ -25,6 +25,7 @@ from django_tables2 import SingleTableMixin
 
 from ebsafety.core import exports
 from ebsafety.core.choices import Action
+from ebsafety.core.jobs import job_handler, start_job
 from ebsafety.core.models import ChangeRecord
 from ebsafety.core.scoping import allowed_actions, can, has_any_role
 
@@ -90,8 +91,6 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     def export(self, fmt: str) -> HttpResponse:
         from django.conf import settings
 
-        from ebsafety.core.jobs import start_job
-
         if fmt not in self.export_formats:
             raise Http404("不支持的导出格式")
         queryset = self.filtered_queryset()
@@ -99,7 +98,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             query = self.request.GET.copy()
             query.pop("export", None)
             job = start_job(
-                "ebsafety.core.views.generic.export_job",
+                export_job,
                 f"导出{self.model._meta.verbose_name_plural}（{fmt.upper()}）",
                 self.request.user,
                 {"view": f"{type(self).__module__}.{type(self).__qualname__}", "query": query.urlencode(), "format": fmt},
@@ -121,6 +120,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         return context
 
 
+@job_handler
 def export_job(job: Any, progress: Any) -> dict[str, Any]:
     """Background export of a list view's filtered rows, run as the user who asked for it."""
     from django.core.files.base import ContentFile
