@@ -41,7 +41,11 @@ def departments(town: dict[str, Unit]) -> dict[str, Department]:
         code="MKT", name="市场所", kind=DepartmentKind.ECONOMIC, sectors=[Sector.MARKET], unit=town["town"]
     )
     police = Department.objects.create(
-        code="POL", name="派出所", kind=DepartmentKind.POLICE, sectors=[Sector.PUBLIC_SECURITY], unit=town["town"]
+        code="POL",
+        name="派出所",
+        kind=DepartmentKind.POLICE,
+        sectors=[Sector.PUBLIC_SECURITY],
+        unit=town["town"],
     )
     police.served_units.set([town["b"]])
     return {"market": market, "police": police}
@@ -49,8 +53,14 @@ def departments(town: dict[str, Unit]) -> dict[str, Department]:
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
-    def make(username: str, role: str | None = None, *, unit: Unit | None = None,
-             department: Department | None = None, **extra: Any) -> User:
+    def make(
+        username: str,
+        role: str | None = None,
+        *,
+        unit: Unit | None = None,
+        department: Department | None = None,
+        **extra: Any,
+    ) -> User:
         user = User.objects.create_user(username=username, password=PASSWORD, **extra)
         if role:
             Membership.objects.create(user=user, role=role, unit=unit, department=department)
@@ -60,7 +70,9 @@ def make_user(db: Any) -> Callable[..., User]:
 
 
 @pytest.fixture
-def personas(town: dict[str, Unit], departments: dict[str, Department], make_user: Callable[..., User]) -> dict[str, User]:
+def personas(
+    town: dict[str, Unit], departments: dict[str, Department], make_user: Callable[..., User]
+) -> dict[str, User]:
     return {
         "office": make_user("office", Role.OFFICE, unit=town["town"], is_staff=True),
         "leader": make_user("leader", Role.LEADER, unit=town["town"]),

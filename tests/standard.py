@@ -96,7 +96,7 @@ class StandardModelTests:
             api = client.get(self.api_list_url, {"limit": 1000})
             assert api.status_code == 200
             api_keys = {item[self.api_key] for item in api.json()["results"]}
-            assert api_keys == {k for k in expected}, f"{name} api"
+            assert api_keys == set(expected), f"{name} api"
 
     api_key: ClassVar[str] = "id"
 

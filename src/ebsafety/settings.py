@@ -150,7 +150,10 @@ CACHES = {
     }
 }
 if env("REDIS_URL"):
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL"),
+    }
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -11,7 +11,11 @@ admin.site.site_title = "ebsafety 管理后台"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path(
+        "login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts.OwnPasswordChangeView.as_view(), name="password_change"),
     path("core/", include("ebsafety.core.urls")),

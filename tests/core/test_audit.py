@@ -22,7 +22,13 @@ def test_page_edit_writes_record_with_before_and_after(personas: dict, town: dic
     village = town["a"]
     response = client.post(
         reverse("core:unit_edit", args=[village.pk]),
-        {"code": village.code, "name": "甲村（新）", "kind": "village", "parent": town["town"].pk, "households": 321},
+        {
+            "code": village.code,
+            "name": "甲村（新）",
+            "kind": "village",
+            "parent": town["town"].pk,
+            "households": 321,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     record = records_for(village).get(action=ChangeAction.UPDATE)
@@ -40,7 +46,8 @@ def test_page_edit_writes_record_with_before_and_after(personas: dict, town: dic
 def test_page_create_and_delete_write_records(personas: dict, town: dict, client_for: Any) -> None:
     client = client_for(personas["office"])
     response = client.post(
-        reverse("core:unit_add"), {"code": "T-A-2", "name": "甲二小区", "kind": "compound", "parent": town["a"].pk}
+        reverse("core:unit_add"),
+        {"code": "T-A-2", "name": "甲二小区", "kind": "compound", "parent": town["a"].pk},
     )
     assert response.status_code == 302
     unit = Unit.objects.get(code="T-A-2")
@@ -147,7 +154,9 @@ def test_password_never_in_change_records(personas: dict) -> None:
         ({"action": "update"}, 1),
     ],
 )
-def test_audit_search_filters(personas: dict, town: dict, client_for: Any, params: dict, expected: int) -> None:
+def test_audit_search_filters(
+    personas: dict, town: dict, client_for: Any, params: dict, expected: int
+) -> None:
     client = client_for(personas["office"])
     client.patch(f"/api/v1/units/{town['b'].pk}/", {"households": 5}, content_type="application/json")
     base = {"content_type": "", "date_from": "", "date_to": ""}

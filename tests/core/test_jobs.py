@@ -72,7 +72,7 @@ def test_job_detail_page_polls_until_finished(personas: dict, client_for: Any) -
     assert 'hx-trigger="every 1s"' in page
     execute(job)
     fragment = client.get(reverse("core:job_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
-    assert 'hx-trigger' not in fragment and "已完成" in fragment
+    assert "hx-trigger" not in fragment and "已完成" in fragment
 
 
 def test_unknown_job_kind_is_refused(personas: dict) -> None:

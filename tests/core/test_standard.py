@@ -82,11 +82,16 @@ class TestCampaignStandard(StandardModelTests):
         import datetime
 
         Campaign.objects.create(
-            name="镇专项整治", unit=town["town"], start_date=datetime.date(2026, 9, 1),
-            end_date=datetime.date(2026, 12, 31), status="active",
+            name="镇专项整治",
+            unit=town["town"],
+            start_date=datetime.date(2026, 9, 1),
+            end_date=datetime.date(2026, 12, 31),
+            status="active",
         )
         Campaign.objects.create(
-            name="乙社区自查", unit=town["b"], start_date=datetime.date(2026, 9, 1),
+            name="乙社区自查",
+            unit=town["b"],
+            start_date=datetime.date(2026, 9, 1),
             end_date=datetime.date(2026, 10, 31),
         )
 

@@ -142,7 +142,7 @@ def test_bad_rows_are_all_reported(db: Any, tmp_path: Path) -> None:
     ]
     with pytest.raises(UnitImportError) as excinfo:
         import_units(str(write_csv(tmp_path / "a.csv", rows)))
-    messages = {row: msg for row, msg in excinfo.value.errors}
+    messages = dict(excinfo.value.errors)
     assert "名称" in messages[3]
     assert "县城" in messages[4] and "楼栋" in messages[4]
     assert "户数" in messages[5]
@@ -152,7 +152,11 @@ def test_bad_rows_are_all_reported(db: Any, tmp_path: Path) -> None:
 
 
 def test_gb18030_csv_and_full_width_codes(db: Any, tmp_path: Path) -> None:
-    rows = [HEADER, ["１１０", "全角镇", "镇", "", "１２", "", "否", ""], ["111", "甲村", "村", "110", "", "", "√", ""]]
+    rows = [
+        HEADER,
+        ["１１０", "全角镇", "镇", "", "１２", "", "否", ""],
+        ["111", "甲村", "村", "110", "", "", "√", ""],
+    ]
     import_units(str(write_csv(tmp_path / "gb.csv", rows, encoding="gb18030")))
     town = Unit.objects.get(code="110")
     assert town.name == "全角镇" and town.households == 12
@@ -187,7 +191,9 @@ def test_units_list_is_scoped_by_user(personas: dict) -> None:
 
 def test_only_the_office_imports_through_the_cli(personas: dict, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="整治办"):
-        call_command("units", "import", str(write_csv(tmp_path / "a.csv", [HEADER, *ROWS])), "--user", "village")
+        call_command(
+            "units", "import", str(write_csv(tmp_path / "a.csv", [HEADER, *ROWS])), "--user", "village"
+        )
 
 
 def test_web_upload_runs_as_a_background_job(personas: dict, client_for: Any, tmp_path: Path) -> None:

@@ -50,7 +50,9 @@ def loaded_snapshot(instance: models.Model) -> dict[str, Any] | None:
     loaded = getattr(instance, "_loaded_values", None)
     if loaded is None:
         return None
-    return {f.attname: json_value(loaded.get(f.attname)) for f in concrete_fields(instance) if f.attname in loaded}
+    return {
+        f.attname: json_value(loaded.get(f.attname)) for f in concrete_fields(instance) if f.attname in loaded
+    }
 
 
 def actor_label(ctx: Any) -> str:
@@ -61,7 +63,7 @@ def actor_label(ctx: Any) -> str:
         return ctx.label
     try:
         return f"system:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:
         return "system"
 
 
@@ -78,7 +80,7 @@ def write_record(
     actor = ctx.actor
     try:
         unit_path = instance.audit_unit_path()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a dangling relation must not block the change itself
+    except Exception:
         unit_path = ""
     return ChangeRecord.objects.create(
         actor=actor if actor is not None and actor.pk else None,
@@ -115,7 +117,9 @@ def record_save(instance: models.Model, created: bool) -> None:
                     changed,
                 )
     # The instance now stands for this saved state: the next save diffs against it.
-    instance._loaded_values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    instance._loaded_values = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
 
 
 def record_delete(instance: models.Model) -> None:

@@ -21,16 +21,67 @@ from ebsafety.core.models import Campaign, Department, Membership, Unit, User
 DEMO_PASSWORD = "Ebsafety-2026"
 
 VILLAGE_NAMES = [
-    "前辛庄", "后辛庄", "东营", "西营", "南大庄", "北大庄", "小王庄", "大王庄", "李家务", "张家务",
-    "马各庄", "刘各庄", "孙村", "赵村", "高庄", "周营", "吴庄", "郑家庄", "鹿圈", "三间房",
+    "前辛庄",
+    "后辛庄",
+    "东营",
+    "西营",
+    "南大庄",
+    "北大庄",
+    "小王庄",
+    "大王庄",
+    "李家务",
+    "张家务",
+    "马各庄",
+    "刘各庄",
+    "孙村",
+    "赵村",
+    "高庄",
+    "周营",
+    "吴庄",
+    "郑家庄",
+    "鹿圈",
+    "三间房",
 ]
 COMMUNITY_NAMES = [
-    "金桥", "和顺", "康泰", "瑞和", "福源", "嘉园", "锦绣", "润泽", "安居", "惠民", "兴业", "长乐",
+    "金桥",
+    "和顺",
+    "康泰",
+    "瑞和",
+    "福源",
+    "嘉园",
+    "锦绣",
+    "润泽",
+    "安居",
+    "惠民",
+    "兴业",
+    "长乐",
 ]
 COMPOUND_WORDS = ["家园", "花园", "嘉苑", "雅居", "新城", "名苑", "公寓", "小区", "馨园", "佳苑"]
 COMPOUND_PREFIXES = [
-    "和谐", "幸福", "阳光", "翠林", "枫景", "绿地", "金色", "春晓", "泰和", "怡然", "丽景", "星河",
-    "云锦", "宏福", "海棠", "紫薇", "清华", "融泽", "天恒", "宜居", "润园", "博雅", "龙湖", "学府",
+    "和谐",
+    "幸福",
+    "阳光",
+    "翠林",
+    "枫景",
+    "绿地",
+    "金色",
+    "春晓",
+    "泰和",
+    "怡然",
+    "丽景",
+    "星河",
+    "云锦",
+    "宏福",
+    "海棠",
+    "紫薇",
+    "清华",
+    "融泽",
+    "天恒",
+    "宜居",
+    "润园",
+    "博雅",
+    "龙湖",
+    "学府",
 ]
 TOWN_NAMES = ["瀛海", "旧宫", "亦庄", "青云店", "长子营", "采育", "礼贤", "安定", "魏善庄", "榆垡"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -55,7 +106,7 @@ def _unit(code: str, name: str, kind: str, parent: Unit | None, rng: random.Rand
 
 
 def build_town(code: str, name: str, parent: Unit | None, rng: random.Random, with_buildings: bool) -> Unit:
-    """One town: ~20 villages and communities, two parks, ~60 compounds (with buildings in a town-scale demo)."""
+    """One town: ~20 villages and communities, two parks, ~60 compounds (with buildings at town scale)."""
     town = _unit(code, f"{name}镇", UnitKind.TOWN, parent, rng, households=28000, population=86000)
     villages = rng.sample(VILLAGE_NAMES, 12)
     communities = rng.sample(COMMUNITY_NAMES, 8)
@@ -64,22 +115,35 @@ def build_town(code: str, name: str, parent: Unit | None, rng: random.Random, wi
         households = rng.randrange(300, 1500)
         localities.append(
             _unit(
-                f"{code}2{index:02d}", f"{village}村", UnitKind.VILLAGE, town, rng,
-                households=households, population=households * rng.randrange(25, 35) // 10,
-                is_fringe=rng.random() < 0.4, address=f"{name}镇{village}村",
+                f"{code}2{index:02d}",
+                f"{village}村",
+                UnitKind.VILLAGE,
+                town,
+                rng,
+                households=households,
+                population=households * rng.randrange(25, 35) // 10,
+                is_fringe=rng.random() < 0.4,
+                address=f"{name}镇{village}村",
             )
         )
     for index, community in enumerate(communities, start=1):
         households = rng.randrange(1500, 6000)
         localities.append(
             _unit(
-                f"{code}0{index:02d}", f"{community}社区", UnitKind.COMMUNITY, town, rng,
-                households=households, population=households * rng.randrange(24, 30) // 10,
+                f"{code}0{index:02d}",
+                f"{community}社区",
+                UnitKind.COMMUNITY,
+                town,
+                rng,
+                households=households,
+                population=households * rng.randrange(24, 30) // 10,
                 address=f"{name}镇{community}社区",
             )
         )
     for index, park in enumerate(("金桥园区", "物流园区"), start=1):
-        localities.append(_unit(f"{code}4{index:02d}", park, UnitKind.PARK, town, rng, address=f"{name}镇{park}"))
+        localities.append(
+            _unit(f"{code}4{index:02d}", park, UnitKind.PARK, town, rng, address=f"{name}镇{park}")
+        )
     communities_units = [u for u in localities if u.kind == UnitKind.COMMUNITY]
     village_units = [u for u in localities if u.kind == UnitKind.VILLAGE]
     compound_names = rng.sample([p + w for p in COMPOUND_PREFIXES for w in COMPOUND_WORDS], 60)
@@ -88,13 +152,25 @@ def build_town(code: str, name: str, parent: Unit | None, rng: random.Random, wi
         parent_unit = rng.choice(village_units) if index % 5 == 0 else rng.choice(communities_units)
         households = rng.randrange(200, 2400)
         compound = _unit(
-            f"{parent_unit.code}-C{index:02d}", compound_name, UnitKind.COMPOUND, parent_unit, rng,
-            households=households, population=households * 27 // 10, address=f"{parent_unit.address}{compound_name}",
+            f"{parent_unit.code}-C{index:02d}",
+            compound_name,
+            UnitKind.COMPOUND,
+            parent_unit,
+            rng,
+            households=households,
+            population=households * 27 // 10,
+            address=f"{parent_unit.address}{compound_name}",
         )
         if with_buildings:
             for building in range(1, rng.randrange(2, 8) + 1):
-                _unit(f"{compound.code}-B{building:02d}", f"{compound_name}{building}号楼", UnitKind.BUILDING,
-                      compound, rng, households=rng.randrange(24, 180))
+                _unit(
+                    f"{compound.code}-B{building:02d}",
+                    f"{compound_name}{building}号楼",
+                    UnitKind.BUILDING,
+                    compound,
+                    rng,
+                    households=rng.randrange(24, 180),
+                )
     return town
 
 
@@ -121,8 +197,13 @@ def build_departments(town: Unit, rng: random.Random, prefix: str = "") -> list[
     half = len(localities) // 2
     for code, name, kind, sectors in DEPARTMENTS:
         department = Department.objects.create(
-            code=f"{prefix}{code}", name=name, kind=kind, sectors=[str(s) for s in sectors], unit=town,
-            contact=person_name(rng), phone=f"010-{rng.randrange(60000000, 69999999)}",
+            code=f"{prefix}{code}",
+            name=name,
+            kind=kind,
+            sectors=[str(s) for s in sectors],
+            unit=town,
+            contact=person_name(rng),
+            phone=f"010-{rng.randrange(60000000, 69999999)}",
         )
         # The two police stations split the town between them; every other department serves all of it.
         if code == "D10":
@@ -133,17 +214,31 @@ def build_departments(town: Unit, rng: random.Random, prefix: str = "") -> list[
     return departments
 
 
-def _account(username: str, display: str, role: str, rng: random.Random, *, unit: Unit | None = None,
-             department: Department | None = None, staff: bool = False) -> User:
-    user = User(username=username, display_name=display, is_staff=staff,
-                phone=f"1{rng.choice('3589')}{rng.randrange(100000000, 999999999)}")
+def _account(
+    username: str,
+    display: str,
+    role: str,
+    rng: random.Random,
+    *,
+    unit: Unit | None = None,
+    department: Department | None = None,
+    staff: bool = False,
+) -> User:
+    user = User(
+        username=username,
+        display_name=display,
+        is_staff=staff,
+        phone=f"1{rng.choice('3589')}{rng.randrange(100000000, 999999999)}",
+    )
     user.set_password(DEMO_PASSWORD)
     user.save()
     Membership.objects.create(user=user, role=role, unit=unit, department=department)
     return user
 
 
-def build_accounts(town: Unit, departments: list[Department], rng: random.Random) -> list[tuple[str, str, str]]:
+def build_accounts(
+    town: Unit, departments: list[Department], rng: random.Random
+) -> list[tuple[str, str, str]]:
     village = Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).order_by("code").first()
     community = Unit.objects.filter(parent=town, kind=UnitKind.COMMUNITY).order_by("code").first()
     compound = Unit.objects.filter(parent=community, kind=UnitKind.COMPOUND).order_by("code").first()
@@ -206,7 +301,7 @@ def build_demo(seed: int = 2026, scale: str = "town", today: datetime.date | Non
         root = _unit("110115", "示范区", UnitKind.DISTRICT, None, rng)
         towns = [
             build_town(f"110115{100 + i:03d}", name, root, rng, with_buildings=False)
-            for i, name in enumerate(rng.sample(TOWN_NAMES, 6), start=1)
+            for i, name in enumerate(rng.sample(TOWN_NAMES, 7), start=1)
         ]
     elif scale == "town":
         towns = [build_town("110115101", rng.choice(TOWN_NAMES), None, rng, with_buildings=True)]

@@ -45,7 +45,8 @@ def write_csv(rows: Iterable[Iterable[Any]]) -> bytes:
 def write_xlsx(rows: Iterator[list[Any]] | Iterable[list[Any]], sheet_name: str = "导出") -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
-        buffer, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False, "strings_to_urls": False}
+        buffer,
+        {"constant_memory": True, "in_memory": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     sheet = workbook.add_worksheet(sheet_name[:31])
     header_format = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})

@@ -52,7 +52,9 @@ class DepartmentFilterSet(SearchFilterSet):
 
 class UserFilterSet(SearchFilterSet):
     search_fields = ("username", "display_name", "phone")
-    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, field_name="memberships__role", distinct=True)
+    role = django_filters.ChoiceFilter(
+        label="角色", choices=Role.choices, field_name="memberships__role", distinct=True
+    )
 
     class Meta:
         model = User
@@ -69,7 +71,9 @@ class MembershipFilterSet(SearchFilterSet):
 
 
 class ChangeRecordFilterSet(django_filters.FilterSet):
-    actor = django_filters.CharFilter(label="操作人（用户名）", field_name="actor_label", lookup_expr="icontains")
+    actor = django_filters.CharFilter(
+        label="操作人（用户名）", field_name="actor_label", lookup_expr="icontains"
+    )
     content_type = django_filters.ModelChoiceFilter(
         label="对象类型", queryset=None, method="filter_content_type"
     )

@@ -7,6 +7,7 @@ change it makes is audited and a failure rolls all of them back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
@@ -37,10 +38,8 @@ def job_handler(func: Handler) -> Handler:
 
 def _handler_for(kind: str) -> Handler:
     if kind not in _HANDLERS and kind.startswith(("ebsafety.", "tests.")):
-        try:
+        with contextlib.suppress(ImportError):
             import_string(kind)  # importing the module registers its handlers
-        except ImportError:
-            pass
     try:
         return _HANDLERS[kind]
     except KeyError as exc:
@@ -97,10 +96,12 @@ def execute(job: Job) -> Job:
     progress = Progress(job)
     try:
         handler = _handler_for(job.kind)
-        with change_context(ChangeSource.TASK, user=job.created_by, request_id=f"job:{job.pk}"):
-            with transaction.atomic():
-                result = handler(job, progress) or {}
-    except Exception as exc:  # noqa: BLE001 - any failure ends the job, with its reason kept
+        with (
+            change_context(ChangeSource.TASK, user=job.created_by, request_id=f"job:{job.pk}"),
+            transaction.atomic(),
+        ):
+            result = handler(job, progress) or {}
+    except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         message = getattr(exc, "user_message", None) or str(exc) or exc.__class__.__name__
         Job.objects.filter(pk=job.pk).update(

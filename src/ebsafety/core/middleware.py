@@ -14,7 +14,7 @@ from ebsafety.core.context import change_context
 
 
 class ChangeContextMiddleware:
-    """Every request runs inside a change context: the audit log knows who acted and under which request id."""
+    """Every request runs in a change context: the audit log knows who acted and under which request id."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -31,10 +31,11 @@ class ChangeContextMiddleware:
 class PasswordChangeRequiredMiddleware:
     """A user whose password the office reset must choose a new one before doing anything else."""
 
-    ALLOWED = ("password_change", "password_change_done", "logout")
+    ALLOWED = ("password_change", "logout", "login")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._allowed_paths: set[str] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
@@ -43,7 +44,12 @@ class PasswordChangeRequiredMiddleware:
             and user.is_authenticated
             and getattr(user, "must_change_password", False)
             and not request.path.startswith(("/static/", "/api/"))
-            and request.path not in {reverse(name) for name in self.ALLOWED}
+            and request.path not in self.allowed_paths()
         ):
             return redirect("password_change")
         return self.get_response(request)
+
+    def allowed_paths(self) -> set[str]:
+        if self._allowed_paths is None:
+            self._allowed_paths = {reverse(name) for name in self.ALLOWED}
+        return self._allowed_paths

@@ -110,10 +110,19 @@ def clean_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 # The plan's values that belong to the campaign as a whole. Later apps add theirs.
-define(Parameter("census_deadline", "排查建台账完成日期", "date", None, "首次上报台账的截止日期", "大排查建台账"))
+define(
+    Parameter("census_deadline", "排查建台账完成日期", "date", None, "首次上报台账的截止日期", "大排查建台账")
+)
 define(
     Parameter(
-        "ledger_update_day_1", "半月更新上报日（上半月）", "int", 15, "每月该日下班前上报更新", "大排查建台账", 1, 28
+        "ledger_update_day_1",
+        "半月更新上报日（上半月）",
+        "int",
+        15,
+        "每月该日下班前上报更新",
+        "大排查建台账",
+        1,
+        28,
     )
 )
 define(
@@ -128,14 +137,39 @@ define(
         31,
     )
 )
-define(Parameter("workday_end", "下班时间", "time", datetime.time(17, 30), "“下班前”截止的时刻", "大排查建台账"))
+define(
+    Parameter("workday_end", "下班时间", "time", datetime.time(17, 30), "“下班前”截止的时刻", "大排查建台账")
+)
 define(Parameter("responsibility_deadline", "约谈与“三告知一承诺”完成日期", "date", None, "", "明责任大约谈"))
 define(Parameter("min_teams_per_compound", "每个小区最少应急处置力量（支）", "int", 1, "", "大培训", 0, 20))
-define(Parameter("first_response_minutes", "初期处置时间（分钟）", "int", 3, "火灾发生初期前若干分钟", "大培训", 1, 60))
+define(
+    Parameter(
+        "first_response_minutes", "初期处置时间（分钟）", "int", 3, "火灾发生初期前若干分钟", "大培训", 1, 60
+    )
+)
 define(Parameter("charging_first_batch_date", "首批充电设施建成日期", "date", None, "", "补短板大建设"))
-define(Parameter("charging_all_compounds_date", "所有小区建成集中充电设施日期", "date", None, "", "补短板大建设"))
-define(Parameter("tip_reward_amount", "每起属实举报奖励（元）", "decimal", decimal.Decimal("200"), "", "有奖举报"))
+define(
+    Parameter("charging_all_compounds_date", "所有小区建成集中充电设施日期", "date", None, "", "补短板大建设")
+)
+define(
+    Parameter(
+        "tip_reward_amount", "每起属实举报奖励（元）", "decimal", decimal.Decimal("200"), "", "有奖举报"
+    )
+)
 define(Parameter("tip_phone", "有奖举报电话", "text", "", "张贴在每个小区的醒目位置", "有奖举报"))
-define(Parameter("supervision_visits_per_month", "每月集中督导检查不少于（次）", "int", 2, "", "大督查", 0, 31))
+define(
+    Parameter("supervision_visits_per_month", "每月集中督导检查不少于（次）", "int", 2, "", "大督查", 0, 31)
+)
 define(Parameter("work_plan_deadline", "工作方案、动员部署及联络表报送日期", "date", None, "", "工作要求"))
-define(Parameter("dispatch_meeting_interval_days", "调度会间隔（天）", "int", 14, "每两周组织召开调度会", "工作要求", 1, 60))
+define(
+    Parameter(
+        "dispatch_meeting_interval_days",
+        "调度会间隔（天）",
+        "int",
+        14,
+        "每两周组织召开调度会",
+        "工作要求",
+        1,
+        60,
+    )
+)

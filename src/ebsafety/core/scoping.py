@@ -91,7 +91,9 @@ def can(user: Any, action: str, obj: models.Model) -> bool:
 
 
 def has_any_role(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.active_memberships()))
+    return bool(
+        user is not None and user.is_authenticated and (user.is_superuser or user.active_memberships())
+    )
 
 
 def allowed_actions(user: Any, model: type[models.Model]) -> set[str]:

@@ -29,7 +29,9 @@ def activate_campaign(campaign: Campaign, by: Any = None) -> Campaign:
     _require(by, Action.CHANGE, campaign)
     if campaign.status == CampaignStatus.ACTIVE:
         return campaign
-    for previous in Campaign.objects.select_for_update().filter(unit=campaign.unit, status=CampaignStatus.ACTIVE):
+    for previous in Campaign.objects.select_for_update().filter(
+        unit=campaign.unit, status=CampaignStatus.ACTIVE
+    ):
         previous.status = CampaignStatus.CLOSED
         previous.save(update_fields=["status", "updated"])
     campaign.status = CampaignStatus.ACTIVE

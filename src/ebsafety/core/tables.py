@@ -64,8 +64,17 @@ class ChangeRecordTable(tables.Table):
 
     class Meta:
         model = ChangeRecord
-        fields = ("time", "actor_label", "source", "action", "content_type", "object_id", "object_repr",
-                  "changed_fields", "request_id")
+        fields = (
+            "time",
+            "actor_label",
+            "source",
+            "action",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "changed_fields",
+            "request_id",
+        )
 
     def render_changed_fields(self, value: list[str]) -> str:
         return "、".join(value)

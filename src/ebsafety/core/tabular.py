@@ -1,4 +1,4 @@
-"""Reading rows from the spreadsheets and CSV files people actually send (xlsx, xls, csv in UTF-8 or GB18030)."""
+"""Reading rows from the spreadsheets and CSV files people send (xlsx, xls, csv in UTF-8 or GB18030)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def read_rows(source: str | Path | IO[bytes], filename: str | None = None) -> It
         yield from sheet.iter_rows()
     except TabularError:
         raise
-    except Exception as exc:  # noqa: BLE001 - calamine raises several error kinds for broken files
+    except Exception as exc:
         raise TabularError(f"无法读取表格文件：{exc}") from exc
 
 

@@ -43,14 +43,22 @@ def core_todos(user: Any) -> list[TodoItem]:
         items.append(TodoItem("未分配角色的用户", no_role, reverse("core:user_list"), "warning"))
         locked = _locked_out_count()
         items.append(TodoItem("因多次登录失败被锁定的账号", locked, reverse("core:user_list"), "warning"))
-    localities = [m.unit for m in user.active_memberships() if m.unit_id and m.role in {"locality", "property"}]
+    localities = [
+        m.unit for m in user.active_memberships() if m.unit_id and m.role in {"locality", "property"}
+    ]
     if localities:
         missing = Unit.objects.none()
         for unit in localities:
-            missing |= Unit.objects.subtree(unit).filter(households__isnull=True, kind__in=["village", "community", "compound"])
+            missing |= Unit.objects.subtree(unit).filter(
+                households__isnull=True, kind__in=["village", "community", "compound"]
+            )
         items.append(
             TodoItem(
-                "辖区单位未填写户数", missing.count(), reverse("core:unit_list") + "?q=", "info", "请补全户数和人口。"
+                "辖区单位未填写户数",
+                missing.count(),
+                reverse("core:unit_list") + "?q=",
+                "info",
+                "请补全户数和人口。",
             )
         )
     return items

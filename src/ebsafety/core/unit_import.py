@@ -72,7 +72,9 @@ class UnitImportResult:
         }
 
     def summary(self) -> str:
-        return f"新增 {len(self.created)} 个，更新 {len(self.updated)} 个，未变 {len(self.unchanged)} 个单位。"
+        return (
+            f"新增 {len(self.created)} 个，更新 {len(self.updated)} 个，未变 {len(self.unchanged)} 个单位。"
+        )
 
 
 def parse(rows: Iterable[list[Any]]) -> tuple[list[UnitRow], list[tuple[int, str]]]:
@@ -84,7 +86,9 @@ def parse(rows: Iterable[list[Any]]) -> tuple[list[UnitRow], list[tuple[int, str
     for number, cells in enumerate(rows, start=1):
         if columns is None:
             headers = [normalise_header(c) for c in cells]
-            found = {key: headers.index(a) for key, aliases in COLUMNS.items() for a in aliases if a in headers}
+            found = {
+                key: headers.index(a) for key, aliases in COLUMNS.items() for a in aliases if a in headers
+            }
             if all(k in found for k in REQUIRED):
                 columns = found
             continue
@@ -149,9 +153,7 @@ def parse(rows: Iterable[list[Any]]) -> tuple[list[UnitRow], list[tuple[int, str
 def plan(rows: list[UnitRow]) -> tuple[list[UnitRow], list[tuple[int, str]]]:
     """Check parents and cycles against the file and the database together; order rows parents-first."""
     errors: list[tuple[int, str]] = []
-    existing_parent = {
-        code: parent for code, parent in Unit.objects.values_list("code", "parent__code")
-    }
+    existing_parent = dict(Unit.objects.values_list("code", "parent__code"))
     parent_of: dict[str, str | None] = dict(existing_parent)
     by_code = {r.code: r for r in rows}
     for r in rows:
@@ -168,7 +170,7 @@ def plan(rows: list[UnitRow]) -> tuple[list[UnitRow], list[tuple[int, str]]]:
         code = parent_of.get(r.code)
         while code is not None and code not in depth:
             if code in chain:
-                loop = " → ".join([*chain[chain.index(code):], code])
+                loop = " → ".join([*chain[chain.index(code) :], code])
                 errors.append((r.row, f"上级关系形成循环（{loop}）"))
                 break
             chain.append(code)
@@ -182,7 +184,9 @@ def plan(rows: list[UnitRow]) -> tuple[list[UnitRow], list[tuple[int, str]]]:
     return sorted(by_code.values(), key=lambda r: depth[r.code]), []
 
 
-def import_units(source: str | IO[bytes], filename: str | None = None, dry_run: bool = False) -> UnitImportResult:
+def import_units(
+    source: str | IO[bytes], filename: str | None = None, dry_run: bool = False
+) -> UnitImportResult:
     """Create or update the units of a file. Refuses the whole file (UnitImportError) on any bad row."""
     rows, errors = parse(read_rows(source, filename))
     if not errors:
@@ -203,8 +207,10 @@ def import_units(source: str | IO[bytes], filename: str | None = None, dry_run: 
                 "address": r.address,
             }
             parent_code = unit.parent.code if unit is not None and unit.parent_id else None
-            if unit is not None and parent_code == (r.parent or None) and all(
-                getattr(unit, k) == v for k, v in wanted.items()
+            if (
+                unit is not None
+                and parent_code == (r.parent or None)
+                and all(getattr(unit, k) == v for k, v in wanted.items())
             ):
                 result.unchanged.append(r.code)
                 continue

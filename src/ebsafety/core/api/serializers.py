@@ -18,8 +18,20 @@ class UnitSerializer(ValidatedModelSerializer):
     class Meta:
         model = Unit
         fields = [
-            "id", "code", "name", "kind", "kind_display", "parent", "path", "depth", "households", "population",
-            "is_fringe", "address", "created", "updated",
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_display",
+            "parent",
+            "path",
+            "depth",
+            "households",
+            "population",
+            "is_fringe",
+            "address",
+            "created",
+            "updated",
         ]
         read_only_fields = ["path", "depth", "created", "updated"]
 
@@ -39,13 +51,27 @@ class DepartmentSerializer(ValidatedModelSerializer):
 
     class Meta:
         model = Department
-        fields = ["id", "code", "name", "kind", "sectors", "unit", "served_units", "contact", "phone", "created", "updated"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "sectors",
+            "unit",
+            "served_units",
+            "contact",
+            "phone",
+            "created",
+            "updated",
+        ]
         read_only_fields = ["created", "updated"]
 
 
 class MembershipSerializer(ValidatedModelSerializer):
     user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), allow_null=True, required=False)
+    unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), allow_null=True, required=False
+    )
     department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.all(), allow_null=True, required=False
     )
@@ -54,6 +80,7 @@ class MembershipSerializer(ValidatedModelSerializer):
         model = Membership
         fields = ["id", "user", "role", "unit", "department", "is_active", "note", "created", "updated"]
         read_only_fields = ["created", "updated"]
+        validators: list = []  # the model's constraints are checked by full_clean()
 
 
 class UserSerializer(ValidatedModelSerializer):
@@ -61,7 +88,16 @@ class UserSerializer(ValidatedModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "phone", "email", "is_active", "last_login", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "phone",
+            "email",
+            "is_active",
+            "last_login",
+            "memberships",
+        ]
         read_only_fields = ["last_login", "memberships"]
 
 
@@ -70,7 +106,18 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "title", "status", "progress", "message", "result", "created", "started", "finished"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "progress",
+            "message",
+            "result",
+            "created",
+            "started",
+            "finished",
+        ]
         read_only_fields = fields
 
     def get_progress(self, job: Job) -> dict[str, Any]:

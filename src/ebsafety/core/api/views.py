@@ -38,7 +38,9 @@ class DepartmentViewSet(ScopedModelViewSet):
 class UserViewSet(ScopedModelViewSet):
     """Users (office only)."""
 
-    queryset = User.objects.prefetch_related("memberships__unit", "memberships__department", "memberships__user")
+    queryset = User.objects.prefetch_related(
+        "memberships__unit", "memberships__department", "memberships__user"
+    )
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -50,7 +52,9 @@ class UserViewSet(ScopedModelViewSet):
             user.save(update_fields=["password"])
             self._check_scope_after_save(user, "add")
 
-    @extend_schema(request=None, responses={200: {"type": "object", "properties": {"password": {"type": "string"}}}})
+    @extend_schema(
+        request=None, responses={200: {"type": "object", "properties": {"password": {"type": "string"}}}}
+    )
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request: Any, pk: Any = None) -> Response:
         """Set a temporary password (returned once); the user must change it at the next sign-in."""

@@ -16,7 +16,9 @@ class ScopedCommand(BaseCommand):
     """Runs as `--user USERNAME` (scoped like that user, recorded as the actor) or as the system."""
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--user", help="act as this user: their scope applies and the change log names them")
+        parser.add_argument(
+            "--user", help="act as this user: their scope applies and the change log names them"
+        )
 
     def acting_user(self, options: dict[str, Any]) -> Any:
         from ebsafety.core.models import User
@@ -32,7 +34,7 @@ class ScopedCommand(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> Any:
         try:
             label = f"cli:{getpass.getuser()}"
-        except Exception:  # noqa: BLE001
+        except Exception:
             label = "cli"
         self.user = None
         if "user" in options:

@@ -117,12 +117,24 @@ class Membership(BaseModel):
         constraints = [
             models.CheckConstraint(
                 name="membership_unit_xor_department",
-                condition=(Q(unit__isnull=False, department__isnull=True) | Q(unit__isnull=True, department__isnull=False)),
+                condition=(
+                    Q(unit__isnull=False, department__isnull=True)
+                    | Q(unit__isnull=True, department__isnull=False)
+                ),
                 violation_error_message="角色授权须指定单位或部门之一。",
             ),
+            # Two partial constraints: NULLs are distinct in a plain unique index on every backend.
             models.UniqueConstraint(
-                fields=["user", "role", "unit", "department"], name="membership_unique",
-                violation_error_message="该用户已有相同的角色授权。",
+                fields=["user", "role", "unit"],
+                condition=Q(department__isnull=True),
+                name="membership_unique_unit",
+                violation_error_message="该用户在该单位已有相同的角色。",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=Q(unit__isnull=True),
+                name="membership_unique_department",
+                violation_error_message="该用户在该部门已有相同的角色。",
             ),
         ]
 

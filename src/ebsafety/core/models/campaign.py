@@ -22,10 +22,14 @@ class Campaign(BaseModel):
     """
 
     name = models.CharField("名称", max_length=200)
-    unit = models.ForeignKey(Unit, verbose_name="组织单位", on_delete=models.PROTECT, related_name="campaigns")
+    unit = models.ForeignKey(
+        Unit, verbose_name="组织单位", on_delete=models.PROTECT, related_name="campaigns"
+    )
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
-    status = models.CharField("状态", max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    status = models.CharField(
+        "状态", max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
     description = models.TextField("说明", blank=True)
     parameters = models.JSONField("工作参数", default=dict, blank=True)
 

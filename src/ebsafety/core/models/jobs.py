@@ -58,14 +58,14 @@ class Job(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("core:job_detail", args=[self.pk])
+
     @classmethod
     def scope_q_for_unit_path(cls, path: str) -> Q:
         return Q(created_by__memberships__unit__path__startswith=path) | Q(
             created_by__memberships__department__unit__path__startswith=path
         )
-
-    def get_absolute_url(self) -> str:
-        return reverse("core:job_detail", args=[self.pk])
 
     @property
     def cache_key(self) -> str:

@@ -42,7 +42,12 @@ class Unit(BaseModel):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField("树路径", max_length=1024, editable=False, db_index=True, default="")
     depth = models.PositiveSmallIntegerField("层级", editable=False, default=0)
@@ -124,7 +129,9 @@ class Department(BaseModel):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=32, choices=DepartmentKind.choices)
     sectors = models.JSONField("负责行业", default=list, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="departments")
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="departments"
+    )
     served_units = models.ManyToManyField(
         Unit, verbose_name="服务的辖区", blank=True, related_name="serving_departments"
     )

@@ -51,7 +51,15 @@ class UserListView(generic.ObjectListView):
 class UserDetailView(generic.ObjectDetailView):
     model = User
     template_name = "core/user_detail.html"
-    detail_fields = ("username", "display_name", "phone", "email", "is_active", "must_change_password", "last_login")
+    detail_fields = (
+        "username",
+        "display_name",
+        "phone",
+        "email",
+        "is_active",
+        "must_change_password",
+        "last_login",
+    )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         memberships = self.object.memberships.select_related("unit", "department")
@@ -96,7 +104,9 @@ class UserPasswordResetView(generic.ScopedMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = get_object_or_404(self.get_queryset(), pk=pk)
         password = services.reset_password(user, by=request.user)
-        messages.warning(request, f"已重置“{user.username}”的密码。临时密码：{password}（仅显示一次，首次登录须修改）")
+        messages.warning(
+            request, f"已重置“{user.username}”的密码。临时密码：{password}（仅显示一次，首次登录须修改）"
+        )
         return redirect(user.get_absolute_url())
 
 

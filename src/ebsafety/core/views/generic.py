@@ -101,7 +101,11 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
                 export_job,
                 f"导出{self.model._meta.verbose_name_plural}（{fmt.upper()}）",
                 self.request.user,
-                {"view": f"{type(self).__module__}.{type(self).__qualname__}", "query": query.urlencode(), "format": fmt},
+                {
+                    "view": f"{type(self).__module__}.{type(self).__qualname__}",
+                    "query": query.urlencode(),
+                    "format": fmt,
+                },
             )
             messages.info(self.request, "数据较多，已转入后台导出，完成后可在此页面下载。")
             return redirect(job.get_absolute_url())
@@ -148,7 +152,9 @@ def export_job(job: Any, progress: Any) -> dict[str, Any]:
 
     fmt = job.params["format"]
     content = exports.render(counted_rows(), fmt, str(view_class.model._meta.verbose_name_plural))
-    job.result_file.save(f"{view_class.model._meta.model_name}-{job.pk}.{fmt}", ContentFile(content), save=True)
+    job.result_file.save(
+        f"{view_class.model._meta.model_name}-{job.pk}.{fmt}", ContentFile(content), save=True
+    )
     progress(total, total, f"已导出 {total} 行")
     return {"rows": total}
 
@@ -264,7 +270,11 @@ class ObjectEditView(ScopedMixin, View):
                 with transaction.atomic():
                     obj = self.save_form(form)
                     # Re-check scope after the save: a user cannot move a record out of their reach.
-                    if not self.model._default_manager.filter(pk=obj.pk).visible_to(request.user, self.action).exists():
+                    if (
+                        not self.model._default_manager.filter(pk=obj.pk)
+                        .visible_to(request.user, self.action)
+                        .exists()
+                    ):
                         raise PermissionDenied
             except PermissionDenied:
                 form.add_error(None, "保存后的记录超出了您的管辖范围，未保存。")
@@ -291,7 +301,9 @@ class ObjectDeleteView(ScopedMixin, View):
 
     def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
         obj = get_object_or_404(self.get_queryset(), pk=pk)
-        return render(request, self.template_name, {"object": obj, "verbose_name": self.model._meta.verbose_name})
+        return render(
+            request, self.template_name, {"object": obj, "verbose_name": self.model._meta.verbose_name}
+        )
 
     def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
         obj = get_object_or_404(self.get_queryset(), pk=pk)

@@ -105,4 +105,6 @@ class JobDownloadView(View):
         job = _job_for(request, pk)
         if not job.result_file:
             raise Http404
-        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
+        return FileResponse(
+            job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1]
+        )

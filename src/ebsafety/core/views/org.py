@@ -96,7 +96,10 @@ class UnitImportView(generic.ScopedMixin, View):
         suffix = Path(upload.name).suffix.lower()
         stored = default_storage.save(f"imports/units/{timezone.now():%Y/%m}/units{suffix}", upload)
         job = start_job(
-            unit_import_job, f"导入单位表：{upload.name}", request.user, {"stored_file": stored, "filename": upload.name}
+            unit_import_job,
+            f"导入单位表：{upload.name}",
+            request.user,
+            {"stored_file": stored, "filename": upload.name},
         )
         return redirect(job.get_absolute_url())
 
@@ -224,5 +227,3 @@ class CampaignTransitionView(generic.ScopedMixin, View):
         else:
             messages.success(request, "专项整治状态已更新。")
         return redirect(campaign.get_absolute_url())
-
-

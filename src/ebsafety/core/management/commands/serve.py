@@ -27,9 +27,18 @@ class Command(BaseCommand):
             processes.append(subprocess.Popen([python, "-m", "ebsafety.cli", "worker"]))
         web = subprocess.Popen(
             [
-                python, "-m", "gunicorn", "ebsafety.wsgi:application",
-                "--bind", options["bind"], "--workers", str(options["workers"]),
-                "--access-logfile", "-", "--timeout", "120",
+                python,
+                "-m",
+                "gunicorn",
+                "ebsafety.wsgi:application",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
             ]
         )
         processes.append(web)

@@ -25,7 +25,9 @@ class Command(ScopedCommand):
         imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         imp.add_argument("--json", action="store_true", help="print the outcome as JSON")
         lst = sub.add_parser("list", help="list units")
-        lst.add_argument("--json", action="store_true", help="print a JSON array of {code, name, kind, parent}")
+        lst.add_argument(
+            "--json", action="store_true", help="print a JSON array of {code, name, kind, parent}"
+        )
         lst.add_argument("--within", help="only this unit (by code) and the units below it")
         for p in (imp, lst):
             p.add_argument("--user", help="act as this user (their scope applies)")
@@ -46,7 +48,9 @@ class Command(ScopedCommand):
         except (UnitImportError, TabularError) as exc:
             raise CommandError(f"单位表未导入（未写入任何数据）：\n{exc}") from exc
         if options["json"]:
-            self.stdout.write(json.dumps({**result.as_dict(), "dry_run": options["dry_run"]}, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps({**result.as_dict(), "dry_run": options["dry_run"]}, ensure_ascii=False)
+            )
         else:
             prefix = "（试运行，未写入）" if options["dry_run"] else ""
             self.stdout.write(prefix + result.summary())
@@ -60,7 +64,12 @@ class Command(ScopedCommand):
             units = units.filter(path__startswith=top.path)
         labels = dict(UnitKind.choices)
         rows = [
-            {"code": u.code, "name": u.name, "kind": labels[u.kind], "parent": u.parent.code if u.parent_id else None}
+            {
+                "code": u.code,
+                "name": u.name,
+                "kind": labels[u.kind],
+                "parent": u.parent.code if u.parent_id else None,
+            }
             for u in units
         ]
         if options["json"]:
