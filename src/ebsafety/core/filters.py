@@ -11,6 +11,14 @@ from ebsafety.core.choices import ChangeAction, ChangeSource, DepartmentKind, Ro
 from ebsafety.core.models import ChangeRecord, Department, Membership, Unit, User
 
 
+class YesNoWidget(django_filters.widgets.BooleanWidget):
+    """全部 / 是 / 否 for boolean filters."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
 class SearchFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="search")
     search_fields: tuple[str, ...] = ()
@@ -27,10 +35,10 @@ class SearchFilterSet(django_filters.FilterSet):
 
 class UnitFilterSet(SearchFilterSet):
     search_fields = ("code", "name", "address")
-    kind = django_filters.MultipleChoiceFilter(label="类型", choices=UnitKind.choices)
+    kind = django_filters.ChoiceFilter(label="类型", choices=UnitKind.choices, empty_label="全部")
     parent = django_filters.CharFilter(label="上级编码", field_name="parent__code")
     within = django_filters.CharFilter(label="所属（编码，含下级）", method="filter_within")
-    is_fringe = django_filters.BooleanFilter(label="城乡结合部")
+    is_fringe = django_filters.BooleanFilter(label="城乡结合部", widget=YesNoWidget)
 
     class Meta:
         model = Unit
@@ -53,8 +61,9 @@ class DepartmentFilterSet(SearchFilterSet):
 class UserFilterSet(SearchFilterSet):
     search_fields = ("username", "display_name", "phone")
     role = django_filters.ChoiceFilter(
-        label="角色", choices=Role.choices, field_name="memberships__role", distinct=True
+        label="角色", choices=Role.choices, field_name="memberships__role", distinct=True, empty_label="全部"
     )
+    is_active = django_filters.BooleanFilter(label="启用", widget=YesNoWidget)
 
     class Meta:
         model = User
@@ -63,7 +72,8 @@ class UserFilterSet(SearchFilterSet):
 
 class MembershipFilterSet(SearchFilterSet):
     search_fields = ("user__username", "user__display_name", "unit__name", "department__name")
-    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices)
+    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, empty_label="全部")
+    is_active = django_filters.BooleanFilter(label="有效", widget=YesNoWidget)
 
     class Meta:
         model = Membership
