@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ebsafety.core",
+    "ebsafety.ledgers",
 ]
 
 MIDDLEWARE = [
@@ -274,3 +275,5 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ebsafety@localhost")
 ADMINS = [("admin", a) for a in env_list("ADMINS")]
 WHITENOISE_MANIFEST_STRICT = False
 AXES_VERBOSE = False
+LEDGER_IMPORT_MAX_BYTES = env_int("LEDGER_IMPORT_MAX_BYTES", 300 * 1024 * 1024)
+LEDGER_IMPORT_MAX_UNPACKED_BYTES = env_int("LEDGER_IMPORT_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)

@@ -1,0 +1,262 @@
+"""The ledger import engine: read → map → normalise and check → match → preview → commit (all or nothing).
+
+`run_import()` is the one entry point for the CLI, the web flow and background jobs. With `commit=False`
+it only plans (the preview: added / changed / unchanged / to retire / rejected / conflicts); with
+`commit=True` it plans again and writes everything in one transaction, recording the batch.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from ebsafety.core.models import Unit
+from ebsafety.ledgers.choices import ImportMode, ImportStatus
+from ebsafety.ledgers.parsing import Issue, ParsedRow, find_header, parse_rows
+from ebsafety.ledgers.reader import SourceFile, iter_rows
+from ebsafety.ledgers.specs import LedgerSpec, spec_for
+
+MAX_LISTED = 500  # errors/warnings kept on the batch row; the full list is in the outcome file and report
+
+Progress = Callable[..., None]
+
+
+@dataclass
+class RowPlan:
+    parsed: ParsedRow
+    key: Any
+    action: str = ""  # add | change | unchanged | conflict
+    existing_id: int | None = None
+    changed_fields: list[str] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)
+    wanted: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    unit_code: str
+    mode: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    to_retire_count: int = 0
+    conflict_count: int = 0
+    committed: bool = False
+    errors: list[Issue] = field(default_factory=list)
+    warning_list: list[Issue] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    to_retire: list[dict[str, Any]] = field(default_factory=list)
+    added_ids: list[int] = field(default_factory=list)
+    changed_ids: dict[int, dict[str, Any]] = field(default_factory=dict)
+    retired_ids: list[int] = field(default_factory=list)
+    rejected_rows: list[ParsedRow] = field(default_factory=list)
+    header_cells: list[str] = field(default_factory=list)
+    header_row: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    batch_id: int | None = None
+
+    @property
+    def warnings(self) -> int:
+        return len(self.warning_list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI contract of `ebsafety ledger import --json`."""
+        return {
+            "kind": self.kind,
+            "unit": self.unit_code,
+            "mode": self.mode,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "to_retire": self.to_retire_count,
+            "conflicts": self.conflict_count,
+            "warnings": self.warnings,
+            "committed": self.committed,
+            "errors": [e.as_dict() for e in self.errors],
+            "warning_list": [w.as_dict() for w in self.warning_list],
+            "conflict_list": self.conflicts,
+            "batch": self.batch_id,
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k)
+            for k in ("rows", "accepted", "rejected", "added", "changed", "unchanged", "retired", "warnings")
+        } | {"to_retire": self.to_retire_count, "conflicts": self.conflict_count}
+
+
+class ImportRefused(ValueError):
+    """The whole file was refused (unreadable, no header …); nothing was written."""
+
+
+def run_import(
+    *,
+    kind: str,
+    unit: Unit,
+    path: str | Path,
+    filename: str | None = None,
+    mode: str = ImportMode.INCREMENTAL,
+    commit: bool = False,
+    user: Any = None,
+    batch: Any = None,
+    retire_ids: set[int] | None = None,
+    progress: Progress | None = None,
+    today: Any = None,
+) -> ImportOutcome:
+    """Plan (and with `commit`, write) one ledger file for one unit.
+
+    `retire_ids` narrows the records a full import retires to those the user confirmed (the web flow);
+    `None` retires every record the file no longer lists (the CLI's `--mode full`).
+    """
+    import time
+
+    from ebsafety.ledgers.handlers import handler_for
+
+    spec: LedgerSpec = spec_for(kind)
+    if mode not in ImportMode.values:
+        raise ImportRefused(f"未知的导入方式“{mode}”（应为 full 或 incremental）")
+    source = SourceFile(Path(path), filename or Path(path).name)
+    outcome = ImportOutcome(kind=kind, unit_code=unit.code, mode=mode)
+    progress = progress or (lambda *a, **k: None)
+
+    started = time.perf_counter()
+    rows = iter_rows(source)
+    header, _ = find_header(rows, spec)
+    outcome.header_cells, outcome.header_row = header.cells, header.row
+    handler = handler_for(kind)(spec, unit, mode, today=today)
+    parsed_rows: list[ParsedRow] = []
+    progress(0, None, "正在读取和检查")
+    for parsed in parse_rows(rows, spec, header):
+        outcome.rows += 1
+        if parsed.ok:
+            handler.row_rules(parsed)
+        parsed_rows.append(parsed)
+        if outcome.rows % 5000 == 0:
+            progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
+    outcome.timings["parse_s"] = round(time.perf_counter() - started, 3)
+    if outcome.rows == 0:
+        raise ImportRefused("文件中没有数据行（表头下方是空的）。")
+
+    started = time.perf_counter()
+    seen: dict[Any, int] = {}
+    plans: list[RowPlan] = []
+    key_header = header.texts.get(spec.key, spec.column(spec.key).header)
+    for parsed in parsed_rows:
+        if parsed.ok:
+            key = handler.key(parsed)
+            if key in seen:
+                parsed.errors.append(
+                    Issue(parsed.row, key_header, f"与第 {seen[key]} 行重复（{key_header}：{key}）")
+                )
+                parsed.bad_columns.add(header.positions[spec.key])
+            else:
+                seen[key] = parsed.row
+                plans.append(RowPlan(parsed, key))
+        if parsed.ok:
+            outcome.warning_list.extend(parsed.warnings)
+        else:
+            outcome.rejected += 1
+            outcome.errors.extend(parsed.errors)
+            outcome.rejected_rows.append(parsed)
+    outcome.accepted = outcome.rows - outcome.rejected
+    handler.match(plans)
+    for plan in plans:
+        if plan.action == "conflict":
+            outcome.conflict_count += 1
+            outcome.conflicts.append(
+                {"row": plan.parsed.row, "key": str(plan.key), "message": plan.before.get("_conflict", "")}
+            )
+        elif plan.action == "add":
+            outcome.added += 1
+        elif plan.action == "change":
+            outcome.changed += 1
+        else:
+            outcome.unchanged += 1
+    if mode == ImportMode.FULL:
+        outcome.to_retire = handler.missing_from_file(plans)
+        outcome.to_retire_count = len(outcome.to_retire)
+    outcome.timings["match_s"] = round(time.perf_counter() - started, 3)
+    progress(outcome.rows, outcome.rows, "检查完成")
+
+    if commit:
+        started = time.perf_counter()
+        retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
+        with transaction.atomic():
+            if batch is None:
+                batch = new_batch(kind, unit, mode, source, user)
+            handler.batch = batch
+            progress(0, max(len(plans), 1), "正在写入")
+            written = handler.write(plans, retire, progress)
+            outcome.added_ids = written["added"]
+            outcome.changed_ids = written["changed"]
+            outcome.retired_ids = written["retired"]
+            outcome.retired = len(written["retired"])
+            outcome.committed = True
+            finish_batch(batch, outcome)
+        outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
+    if batch is not None:
+        outcome.batch_id = batch.pk
+    return outcome
+
+
+def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -> Any:
+    from ebsafety.ledgers.models import ImportBatch
+
+    batch = ImportBatch(kind=kind, unit=unit, mode=mode, original_name=source.name[:200], uploaded_by=user)
+    batch.file_size = source.path.stat().st_size
+    with source.path.open("rb") as handle:
+        batch.original_file.save(source.name, ContentFile(handle.read()), save=False)
+    batch.save()
+    return batch
+
+
+def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
+    """Store the outcome on the batch: counts, the first errors, the full per-row outcome as a file."""
+    from ebsafety.ledgers.report import error_report
+
+    batch.counts = outcome.counts()
+    batch.errors = [e.as_dict() for e in outcome.errors[:MAX_LISTED]]
+    batch.warning_list = [w.as_dict() for w in outcome.warning_list[:MAX_LISTED]]
+    batch.conflicts = outcome.conflicts[:MAX_LISTED]
+    batch.to_retire = outcome.to_retire[:MAX_LISTED]
+    batch.changes = {
+        "added": outcome.added_ids[:MAX_LISTED],
+        "changed": list(outcome.changed_ids)[:MAX_LISTED],
+        "retired": outcome.retired_ids[:MAX_LISTED],
+    }
+    if outcome.committed:
+        batch.status = ImportStatus.COMMITTED
+        batch.committed_at = timezone.now()
+        full = {
+            "counts": batch.counts,
+            "errors": [e.as_dict() for e in outcome.errors],
+            "warnings": [w.as_dict() for w in outcome.warning_list],
+            "conflicts": outcome.conflicts,
+            "added": outcome.added_ids,
+            "changed": {str(k): v for k, v in outcome.changed_ids.items()},
+            "retired": outcome.retired_ids,
+        }
+        payload = gzip.compress(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8"))
+        batch.outcome_file.save(f"batch-{batch.pk}.json.gz", ContentFile(payload), save=False)
+    if outcome.rejected_rows:
+        batch.error_report.save(
+            f"batch-{batch.pk}-errors.xlsx", ContentFile(error_report(outcome)), save=False
+        )
+    batch.save()

@@ -1,0 +1,17 @@
+from ebsafety.ledgers.models.business import Platform, RecyclingSite, RetirableModel, Shop, Station
+from ebsafety.ledgers.models.ebikes import EBike, Rider, Sale
+from ebsafety.ledgers.models.imports import ImportBatch
+from ebsafety.ledgers.models.people import Person
+
+__all__ = [
+    "EBike",
+    "ImportBatch",
+    "Person",
+    "Platform",
+    "RecyclingSite",
+    "RetirableModel",
+    "Rider",
+    "Sale",
+    "Shop",
+    "Station",
+]

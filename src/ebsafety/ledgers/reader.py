@@ -1,0 +1,138 @@
+"""Reading ledger files as a stream of rows: xlsx/xls/ods through calamine, CSV in UTF-8 or GB18030.
+
+Merged blocks are filled (a merged cell's value applies to every row and column it spans), the header row is
+found under any title rows, and every row carries the row number the user sees in their spreadsheet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from python_calamine import CalamineWorkbook
+
+SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}
+ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as a ledger; the message says why, in Chinese."""
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    name: str  # the name the user gave it (its suffix decides the format)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+
+def check_file(source: SourceFile) -> None:
+    """Refuse before reading: unknown format, empty, too large, encrypted, corrupt or a zip bomb."""
+    limit = settings.LEDGER_IMPORT_MAX_BYTES
+    size = source.path.stat().st_size
+    if size == 0:
+        raise UnreadableFile("文件是空的。")
+    if size > limit:
+        raise UnreadableFile(f"文件过大（{size / 1e6:.1f} MB），上限为 {limit / 1e6:.0f} MB。")
+    suffix = source.suffix
+    if suffix not in SPREADSHEETS and suffix != ".csv":
+        raise UnreadableFile(f"不支持的文件格式“{suffix or source.name}”，请上传 xlsx、xls 或 csv 文件。")
+    with source.path.open("rb") as handle:
+        head = handle.read(8)
+    if suffix in ZIP_FORMATS:
+        if head.startswith(OLE_MAGIC):
+            raise UnreadableFile("文件已加密（设置了打开密码），请取消密码后重新上传。")
+        if not head.startswith(ZIP_MAGIC):
+            raise UnreadableFile("文件已损坏或不是有效的 xlsx 文件。")
+        try:
+            with zipfile.ZipFile(source.path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile as exc:
+            raise UnreadableFile("文件已损坏或不是有效的 xlsx 文件。") from exc
+        max_unpacked = settings.LEDGER_IMPORT_MAX_UNPACKED_BYTES
+        if unpacked > max_unpacked or (unpacked > 50_000_000 and unpacked > size * 200):
+            raise UnreadableFile("文件解压后过大（疑似压缩炸弹），已拒绝。")
+    elif suffix == ".xls" and not head.startswith(OLE_MAGIC):
+        raise UnreadableFile("文件已损坏或不是有效的 xls 文件。")
+
+
+def _detect_encoding(path: Path) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    encoding = _detect_encoding(path)
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            yield from enumerate(csv.reader(handle), start=1)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("无法识别 CSV 文件的编码（应为 UTF-8 或 GB18030）。") from exc
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV 文件格式错误：{exc}") from exc
+
+
+def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        merged = sheet.merged_cell_ranges or []
+        first_row, first_col = sheet.start or (0, 0)
+        rows = sheet.iter_rows()
+    except Exception as exc:
+        message = str(exc)
+        if "password" in message.lower() or "encrypt" in message.lower():
+            raise UnreadableFile("文件已加密（设置了打开密码），请取消密码后重新上传。") from exc
+        raise UnreadableFile(f"无法读取表格文件（文件可能已损坏）：{message[:200]}") from exc
+    # Merged blocks by the row they start on: (first_row, last_row, first_col, last_col), absolute positions.
+    spans: dict[int, list[tuple[int, int, int, int]]] = {}
+    for (r1, c1), (r2, c2) in merged:
+        if r1 != r2 or c1 != c2:
+            spans.setdefault(r1, []).append((r1, r2, c1, c2))
+    active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
+    try:
+        for offset, row in enumerate(rows):
+            absolute = first_row + offset
+            cells = list(row)
+            if first_col:
+                cells = [""] * first_col + cells
+            for _r1, r2, c1, c2 in spans.get(absolute, ()):
+                active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
+            if active:
+                active = [a for a in active if a[0] >= absolute]
+                for _, c1, c2, value in active:
+                    if len(cells) <= c2:
+                        cells.extend([""] * (c2 + 1 - len(cells)))
+                    for c in range(c1, c2 + 1):
+                        cells[c] = value
+            yield absolute + 1, cells
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise UnreadableFile(f"读取表格时出错（文件可能已损坏）：{str(exc)[:200]}") from exc
+
+
+def iter_rows(source: SourceFile) -> Iterator[tuple[int, list[Any]]]:
+    """(row number as the user sees it, cells) for every row of the first sheet or the CSV."""
+    check_file(source)
+    if source.suffix == ".csv":
+        return _csv_rows(source.path)
+    return _sheet_rows(source.path)
