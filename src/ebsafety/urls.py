@@ -19,8 +19,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts.OwnPasswordChangeView.as_view(), name="password_change"),
     path("core/", include("ebsafety.core.urls")),
+    path("ledgers/", include("ebsafety.ledgers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ebsafety.core.api.urls")),
+    path("api/v1/", include("ebsafety.ledgers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

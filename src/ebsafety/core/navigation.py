@@ -29,6 +29,8 @@ class MenuGroup:
 
 
 MENU: list[MenuGroup] = [
+    # 大排查建台账: ledgers, imports and half-month submissions
+    MenuGroup("台账", []),
     MenuGroup(
         "组织架构",
         [

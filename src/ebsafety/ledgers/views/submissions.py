@@ -1,0 +1,7 @@
+"""Ledger pages: submissions."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
