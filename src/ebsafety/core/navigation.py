@@ -30,7 +30,7 @@ class MenuGroup:
 
 MENU: list[MenuGroup] = [
     # 大排查建台账: ledgers, imports and half-month submissions
-    MenuGroup("台账", []),
+    MenuGroup("台账", [MenuItem("导入台账", "ledgers:import", "ledgers.EBike")]),
     MenuGroup(
         "组织架构",
         [

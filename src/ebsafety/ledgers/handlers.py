@@ -128,22 +128,21 @@ class EBikeHandler(Handler):
         ):
             self.error(parsed, "owner_id_number", "身份证号和手机号至少填写一项")
             return
-        compound = v.pop("compound", None)
-        if compound:
-            compound_id = self.compounds.get(compound)
-            if compound_id is None and self.unit.kind == UnitKind.COMPOUND and compound == self.unit.name:
+        if "compound" in v:
+            compound = v.pop("compound")
+            compound_id = self.compounds.get(compound) if compound else None
+            if self.unit.kind == UnitKind.COMPOUND and (not compound or compound == self.unit.name):
                 compound_id = self.unit.pk
             v["compound_id"] = compound_id
-            v["compound_text"] = "" if compound_id else compound
-            if compound_id is None:
+            v["compound_text"] = "" if compound_id or not compound else compound
+            if compound and compound_id is None:
                 self.warn(parsed, "compound", f"小区“{compound}”不在{self.unit.name}下，已按文字保存")
-        elif self.unit.kind == UnitKind.COMPOUND:
-            v["compound_id"], v["compound_text"] = self.unit.pk, ""
-        over = v.pop("over_standard", None)
-        v["declared_compliant"] = None if over is None else not over
-        if v.get("battery_count") is None:
+        if "over_standard" in v:
+            over = v.pop("over_standard")
+            v["declared_compliant"] = None if over is None else not over
+        if "battery_count" in v and v["battery_count"] is None:
             v["battery_count"] = 1
-        if not v.get("use"):
+        if "use" in v and not v["use"]:
             v["use"] = BikeUse.PRIVATE
         reasons = []
         if v.get("plate_kind") == PlateKind.TEMPORARY:
@@ -152,16 +151,21 @@ class EBikeHandler(Handler):
         voltage = v.get("battery_voltage")
         if voltage is not None and voltage > MAX_COMPLIANT_VOLTAGE:
             reasons.append(f"电池电压 {voltage}V 超过 {MAX_COMPLIANT_VOLTAGE}V")
-            if v["declared_compliant"] is True:
+            if v.get("declared_compliant") is True:
                 self.warn(
                     parsed,
                     "battery_voltage",
                     f"电池电压 {voltage}V 超过 {MAX_COMPLIANT_VOLTAGE}V，申报为不超标，已标为不合规",
                 )
-        if v["declared_compliant"] is False:
+        if v.get("declared_compliant") is False:
             reasons.append("申报为超标车")
-        v["is_compliant"] = not reasons
-        v["compliance_reason"] = "；".join(reasons)
+        # Compliance is derived from the plate, the voltage and the declaration; a file lacking the voltage or
+        # the declaration column re-derives it only for new bikes, never over a stored judgement.
+        derived = {"is_compliant": not reasons, "compliance_reason": "；".join(reasons)}
+        if "battery_voltage" in v and "declared_compliant" in v:
+            v.update(derived)
+        else:
+            v["_derived"] = derived
 
     def _present_fields(self, parsed: ParsedRow) -> list[str]:
         if self.present is None:
@@ -170,7 +174,8 @@ class EBikeHandler(Handler):
                 fields.extend(EBIKE_COLUMN_FIELDS.get(key, (key,)))
             if "compound_id" not in fields and "compound_id" in parsed.values:
                 fields += ["compound_id", "compound_text"]
-            fields += [f for f in ("declared_compliant", *DERIVED, "battery_count", "use") if f not in fields]
+            if "is_compliant" in parsed.values:
+                fields += list(DERIVED)
             self.present = [f for f in dict.fromkeys(fields) if f in EBIKE_FIELDS or f in OWNER_FIELDS]
         return self.present
 
@@ -217,7 +222,6 @@ class EBikeHandler(Handler):
                 changed = [
                     f
                     for f in fields
-                    if f in plan.parsed.values or f in DERIVED or f in ("compound_id", "compound_text")
                     if self._value(plan.parsed.values, f)
                     != (current[f] if current[f] is not None or f not in TEXT_FIELDS else "")
                 ]
@@ -310,11 +314,12 @@ class EBikeHandler(Handler):
         owners = self._owner_ids(plans)
         batch_id = self.batch.pk if self.batch is not None else None
 
-        def row_values(plan: Any) -> list[Any]:
+        def row_values(plan: Any, names: tuple[str, ...] | list[str]) -> list[Any]:
             v = plan.parsed.values
+            defaults = {**INSERT_DEFAULTS, **v.get("_derived", {})}
             values = []
-            for name in EBIKE_FIELDS:
-                value = self._value(v, name)
+            for name in names:
+                value = self._value(v, name) if name in v or name not in defaults else defaults[name]
                 if name == "registration_date":
                     value = ops.adapt_datefield_value(value)
                 values.append(value)
@@ -352,13 +357,14 @@ class EBikeHandler(Handler):
                     owners[id(p)],
                     p.key,
                     None,
-                    *row_values(p),
+                    *row_values(p, EBIKE_FIELDS),
                 )
                 for pk, p in zip(ids, adds, strict=True)
             ),
         )
         progress(len(adds), len(plans))
         changes = [p for p in plans if p.action == "change"]
+        present = [f for f in (self.present or []) if f in EBIKE_FIELDS]  # absent columns are left alone
         update_columns = [
             "updated",
             "status",
@@ -366,7 +372,7 @@ class EBikeHandler(Handler):
             "retired_on",
             "last_batch_id",
             "owner_id",
-            *EBIKE_FIELDS,
+            *present,
         ]
         bulk.update_rows(
             EBike,
@@ -379,7 +385,7 @@ class EBikeHandler(Handler):
                     None,
                     batch_id,
                     owners.get(id(p), p.before["owner_id"]),
-                    *row_values(p),
+                    *row_values(p, present),
                     p.existing_id,
                 )
                 for p in changes
@@ -399,6 +405,12 @@ class EBikeHandler(Handler):
         }
 
 
+INSERT_DEFAULTS: dict[str, Any] = {
+    "battery_count": 1,
+    "use": BikeUse.PRIVATE,
+    "is_compliant": True,
+    "compliance_reason": "",
+}
 TEXT_FIELDS = {f.attname for f in EBike._meta.concrete_fields if isinstance(f, models.CharField)} | {
     "owner_name",
     "owner_id_number",

@@ -211,6 +211,8 @@ def run_import(
             outcome.committed = True
             finish_batch(batch, outcome)
         outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
+    elif batch is not None:
+        finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
     if batch is not None:
         outcome.batch_id = batch.pk
     return outcome
@@ -235,7 +237,7 @@ def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
     batch.errors = [e.as_dict() for e in outcome.errors[:MAX_LISTED]]
     batch.warning_list = [w.as_dict() for w in outcome.warning_list[:MAX_LISTED]]
     batch.conflicts = outcome.conflicts[:MAX_LISTED]
-    batch.to_retire = outcome.to_retire[:MAX_LISTED]
+    batch.to_retire = outcome.to_retire
     batch.changes = {
         "added": outcome.added_ids[:MAX_LISTED],
         "changed": list(outcome.changed_ids)[:MAX_LISTED],

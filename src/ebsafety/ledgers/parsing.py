@@ -95,11 +95,10 @@ def parse_rows(
 ) -> Iterator[ParsedRow]:
     """Normalise and check every data row; collect every error of a row, not just the first."""
     columns = [(spec.column(key), index, header.texts[key]) for key, index in header.positions.items()]
-    absent = [c for c in spec.columns if c.key not in header.positions]
     for number, cells in rows:
         if is_blank(cells) or is_total_or_footer(cells):
             continue
-        values: dict[str, Any] = {c.key: None for c in absent}
+        values: dict[str, Any] = {}  # only the file's columns: an absent column never clears a stored value
         parsed = ParsedRow(number, values, cells)
         width = len(cells)
         for column, index, text in columns:

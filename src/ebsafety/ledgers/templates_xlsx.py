@@ -6,6 +6,7 @@ import io
 
 import xlsxwriter
 
+from ebsafety.ledgers.normalise import boolean
 from ebsafety.ledgers.specs import spec_for
 
 
@@ -44,7 +45,7 @@ def template(kind: str) -> bytes:
                     "error_message": "请从下拉列表中选择：" + "、".join(labels),
                 },
             )
-        if column.parse.__name__ == "boolean" or getattr(column.parse, "__name__", "") == "boolean":
+        if column.parse is boolean:
             sheet.data_validation(2, c, 10001, c, {"validate": "list", "source": ["是", "否"]})
     sheet.freeze_panes(2, 0)
     lists.hide()
