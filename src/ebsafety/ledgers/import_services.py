@@ -1,8 +1,8 @@
 """The web import flow's state changes: upload → preview → confirm (commit) or cancel.
 
-A batch is created at upload with the original file; the preview is computed (inline for small files, in the
-the records the user ticked; cancelling keeps the batch (and its file) as a record of what was submitted.
-the records the user ticked; cancelling keeps the batch (and its file) as a record of what was submitted.
+A batch is created at upload with the original file; the preview is computed (inline for small files, in
+the worker for large ones) and kept on the batch; confirming re-plans and commits in one transaction, retiring
+only the records the user ticked; cancelling keeps the batch (and its file) as a record of what was submitted.
 """
 
 from __future__ import annotations
