@@ -76,7 +76,9 @@ def main() -> None:
         clients[user.username] = client
     results["page_unit_list_office"] = timed(lambda: clients["office"].get("/core/units/"), 10)
     results["page_unit_list_village"] = timed(lambda: clients["village"].get("/core/units/"), 10)
-    results["api_units_office_limit_500"] = timed(lambda: clients["office"].get("/api/v1/units/?limit=500"), 10)
+    results["api_units_office_limit_500"] = timed(
+        lambda: clients["office"].get("/api/v1/units/?limit=500"), 10
+    )
     results["export_units_xlsx_office"] = timed(lambda: clients["office"].get("/core/units/?export=xlsx"), 5)
     results["home_page_office"] = timed(lambda: clients["office"].get("/"), 10)
 
@@ -93,7 +95,9 @@ def main() -> None:
         writer = csv.writer(handle)
         writer.writerow(["编码", "名称", "类型", "上级编码", "户数", "人口"])
         for row in reader:
-            writer.writerow([row["编码"], row["名称"], row["类型"], parent_code[row["编码"]], row["户数"], row["人口"]])
+            writer.writerow(
+                [row["编码"], row["名称"], row["类型"], parent_code[row["编码"]], row["户数"], row["人口"]]
+            )
     results["units_import_idempotent_rerun"] = timed(lambda: import_units(str(units_file)), 3)
 
     out = ROOT / "bench" / "out"
@@ -101,7 +105,11 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     width = max(len(k) for k in results)
     for key, value in results.items():
-        shown = f"{value['median_ms']} ms (min {value['min_ms']}, n={value['runs']})" if isinstance(value, dict) else value
+        shown = (
+            f"{value['median_ms']} ms (min {value['min_ms']}, n={value['runs']})"
+            if isinstance(value, dict)
+            else value
+        )
         print(f"{key:<{width}}  {shown}")
 
 

@@ -62,7 +62,8 @@ def test_locality_user_logs_in_on_a_phone_and_sees_only_its_units(
         menu.get_by_role("link", name="单位", exact=True).tap()
     assert page.url.endswith("/core/units/")
 
-    # Exactly its own three units (by name and code); the others appear nowhere but as 甲村's parent.
+    # Exactly its own three units (count, names, codes); the others appear nowhere but as 甲村's parent.
+    assert page.get_by_test_id("row-count").inner_text().strip() == "3"
     table = page.locator("[data-testid=object-table] table")
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     rows = [
