@@ -75,6 +75,8 @@ class ChangeAction(models.TextChoices):
     CREATE = "create", "新增"
     UPDATE = "update", "修改"
     DELETE = "delete", "删除"
+    # Viewing personal data unmasked (an ID or phone number revealed on a detail page or through the API).
+    VIEW = "view", "查看个人信息"
 
 
 class ChangeSource(models.TextChoices):

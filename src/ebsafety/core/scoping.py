@@ -11,8 +11,10 @@ Rules:
   the records of that unit and everything below it, for the actions `Model.role_actions[role]` allows;
 - the department role reaches records filed under its department, and — where the model's sectors overlap
   the department's sectors, or the model has no sector at all (units) — records in the units it serves;
-- a model may define `scope_q_for_unit_path(path)` when its link to the tree is not one foreign key, and
-  `scope_owner_field` for records that always stay visible to the user who made them (their own jobs).
+- a model may define `scope_q_for_unit_path(path)` when its link to the tree is not one foreign key,
+  `scope_owner_field` for records that always stay visible to the user who made them (their own jobs), and
+  `scope_q_for_membership(membership)` when a role reaches it by something other than the tree (a platform
+  account reaches its own company's stations and riders): the hook returns a Q, or None for "the rules above".
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ def unit_scope_q(model: type[models.Model], path: str) -> Q:
 
 def membership_q(model: type[models.Model], membership: Any) -> Q:
     """What one membership reaches of `model`."""
+    hook = getattr(model, "scope_q_for_membership", None)
+    if hook is not None:
+        q = hook(membership)
+        if q is not None:
+            return q
     if membership.role != Role.DEPARTMENT:
         return unit_scope_q(model, membership.unit.path)
 
