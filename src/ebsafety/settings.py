@@ -278,3 +278,10 @@ AXES_VERBOSE = False
 LEDGER_IMPORT_MAX_BYTES = env_int("LEDGER_IMPORT_MAX_BYTES", 300 * 1024 * 1024)
 LEDGER_IMPORT_MAX_UNPACKED_BYTES = env_int("LEDGER_IMPORT_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)
 LEDGER_IMPORT_INLINE_MAX_BYTES = env_int("LEDGER_IMPORT_INLINE_MAX_BYTES", 1024 * 1024)
+UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 15 * 1024 * 1024)
+UPLOAD_MAX_DOCUMENT_BYTES = env_int("UPLOAD_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+
+# Periodic jobs run by `ebsafety scheduler` (started by `ebsafety serve`); each app appends its own.
+SCHEDULED_JOBS = [
+    "ebsafety.core.scheduler.deliver_webhooks_job",
+]

@@ -45,6 +45,8 @@ MENU: list[MenuGroup] = [
             MenuItem("用户", "core:user_list", "core.User"),
             MenuItem("角色授权", "core:membership_list", "core.Membership"),
             MenuItem("变更记录", "core:changerecord_list", "core.ChangeRecord"),
+            MenuItem("外发消息", "core:webhookdelivery_list", "core.WebhookDelivery"),
+            MenuItem("节假日调整", "core:calendarday_list", "core.CalendarDay"),
             MenuItem("后台任务", "core:job_list"),
             MenuItem("接口文档", "api-docs", office_only=True),
             MenuItem("Django 管理后台", "admin:index", office_only=True),

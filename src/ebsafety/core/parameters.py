@@ -173,3 +173,13 @@ define(
         60,
     )
 )
+define(
+    Parameter(
+        "webhook_url",
+        "外发消息地址（Webhook）",
+        "text",
+        "",
+        "政务即时通讯机器人的 Webhook 地址；留空则只发站内通知",
+        "提醒",
+    )
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ebsafety.core.views import accounts, home, org
+from ebsafety.core.views import accounts, home, messages, org
 
 app_name = "core"
 
@@ -76,6 +76,20 @@ urlpatterns = [
     ),
     path("audit/", home.ChangeRecordListView.as_view(), name="changerecord_list"),
     path("audit/<int:pk>/", home.ChangeRecordDetailView.as_view(), name="changerecord_detail"),
+    path("notifications/", messages.notifications, name="notification_list"),
+    path("notifications/<int:pk>/", messages.notification_open, name="notification_open"),
+    path("webhooks/", messages.WebhookListView.as_view(), name="webhookdelivery_list"),
+    path("webhooks/<int:pk>/retry/", messages.webhook_retry, name="webhookdelivery_retry"),
+    path("attachments/<int:pk>/", messages.attachment_download, name="attachment_download"),
+    *crud(
+        "calendar",
+        "calendarday",
+        messages.CalendarDayListView,
+        messages.CalendarDayDetailView,
+        messages.CalendarDayHistoryView,
+        messages.CalendarDayEditView,
+        messages.CalendarDayDeleteView,
+    ),
     path("jobs/", home.JobListView.as_view(), name="job_list"),
     path("jobs/<uuid:pk>/", home.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/status.json", home.job_status, name="job_status"),

@@ -13,18 +13,21 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve on HOST:PORT with gunicorn, with a background worker process (stops both on Ctrl-C)."
+    help = "Serve on HOST:PORT with gunicorn, with the background worker and scheduler (all stop on Ctrl-C)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="start neither the worker nor the scheduler"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         processes = []
         if not options["no_worker"]:
             processes.append(subprocess.Popen([python, "-m", "ebsafety.cli", "worker"]))
+            processes.append(subprocess.Popen([python, "-m", "ebsafety.cli", "scheduler"]))
         web = subprocess.Popen(
             [
                 python,
