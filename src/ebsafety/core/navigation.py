@@ -30,7 +30,22 @@ class MenuGroup:
 
 MENU: list[MenuGroup] = [
     # 大排查建台账: ledgers, imports and half-month submissions
-    MenuGroup("台账", [MenuItem("导入台账", "ledgers:import", "ledgers.EBike")]),
+    MenuGroup(
+        "台账",
+        [
+            MenuItem("电动自行车", "ledgers:ebike_list", "ledgers.EBike"),
+            MenuItem("人员", "ledgers:person_list", "ledgers.Person"),
+            MenuItem("门店", "ledgers:shop_list", "ledgers.Shop"),
+            MenuItem("回收场所", "ledgers:recyclingsite_list", "ledgers.RecyclingSite"),
+            MenuItem("平台", "ledgers:platform_list", "ledgers.Platform"),
+            MenuItem("站点", "ledgers:station_list", "ledgers.Station"),
+            MenuItem("骑手", "ledgers:rider_list", "ledgers.Rider"),
+            MenuItem("新车销售", "ledgers:sale_list", "ledgers.Sale"),
+            MenuItem("台账汇总", "ledgers:summary", "ledgers.EBike"),
+            MenuItem("导入台账", "ledgers:import", "ledgers.EBike"),
+            MenuItem("导入批次", "ledgers:importbatch_list", "ledgers.ImportBatch"),
+        ],
+    ),
     MenuGroup(
         "组织架构",
         [

@@ -1,0 +1,106 @@
+"""How a platform account reaches the ledgers (the `scope_q_for_membership` hooks of the ledger models).
+
+A user with the `platform` role acts for one delivery/courier company. Until a proper link between accounts
+and platforms exists, the link is the membership's `note`: it holds the platform's unified social credit code
+(stop-gap, see docs/architecture.md). Such an account reaches, within its membership's unit subtree, its own
+platform, that platform's stations and riders, the e-bikes they ride and the people behind them — and
+nothing else of the ledgers (no village census, no shops). People have no sector, so a sector department
+likewise sees only the people behind the records of its sectors. Every other role keeps the core rules (the
+hooks return None for them).
+
+The hooks are attached to the model classes in `LedgersConfig.ready()` because the ledger models module is
+owned elsewhere for now; they belong on the models themselves once that is possible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from ebsafety.core.choices import Role
+from ebsafety.core.scoping import NOTHING
+
+
+def platform_code(membership: Any) -> str:
+    """The credit code of the platform a platform-role membership acts for ("" when none is set)."""
+    return (membership.note or "").strip().upper()
+
+
+def _platform_rows_q(membership: Any, prefix: str = "") -> Q:
+    code = platform_code(membership)
+    if not code:
+        return NOTHING
+    return Q(
+        **{
+            f"{prefix}platform__credit_code": code,
+            f"{prefix}unit__path__startswith": membership.unit.path,
+        }
+    )
+
+
+def _platform_only(build: Any) -> Any:
+    def hook(membership: Any) -> Q | None:
+        if membership.role != Role.PLATFORM:
+            return None
+        if membership.unit is None:
+            return NOTHING
+        return build(membership)
+
+    return staticmethod(hook)
+
+
+def _platform(membership: Any) -> Q:
+    code = platform_code(membership)
+    return Q(credit_code=code) if code else NOTHING
+
+
+def _stations_or_riders(membership: Any) -> Q:
+    return _platform_rows_q(membership)
+
+
+def _ebikes(membership: Any) -> Q:
+    from ebsafety.ledgers.models import Rider
+
+    through = Rider.ebikes.through.objects.filter(_platform_rows_q(membership, "rider__"))
+    return Q(pk__in=through.values("ebike_id"))
+
+
+def _people_q(membership: Any) -> Q | None:
+    """People carry no sector: a sector department or a platform sees the people behind the records it sees
+    (owners of its bikes, buyers of its sales, its riders) — not every resident of the units it serves."""
+    from ebsafety.core.scoping import membership_q
+    from ebsafety.ledgers.models import EBike, Rider, Sale
+
+    if membership.role not in (Role.PLATFORM, Role.DEPARTMENT):
+        return None
+    if membership.role == Role.PLATFORM and membership.unit is None:
+        return NOTHING
+    return (
+        Q(pk__in=EBike.objects.filter(membership_q(EBike, membership)).values("owner_id"))
+        | Q(pk__in=Sale.objects.filter(membership_q(Sale, membership)).values("buyer_id"))
+        | Q(pk__in=Rider.objects.filter(membership_q(Rider, membership)).values("person_id"))
+    )
+
+
+def _nothing(membership: Any) -> Q:
+    return NOTHING
+
+
+def install() -> None:
+    """Attach the hooks (called once from the app config)."""
+    from ebsafety.ledgers import models as m
+
+    hooks = {
+        m.Platform: _platform,
+        m.Station: _stations_or_riders,
+        m.Rider: _stations_or_riders,
+        m.EBike: _ebikes,
+        m.Shop: _nothing,
+        m.RecyclingSite: _nothing,
+        m.Sale: _nothing,
+        m.ImportBatch: _nothing,
+    }
+    for model, build in hooks.items():
+        model.scope_q_for_membership = _platform_only(build)  # type: ignore[attr-defined]
+    m.Person.scope_q_for_membership = staticmethod(_people_q)  # type: ignore[attr-defined]
