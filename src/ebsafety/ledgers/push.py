@@ -32,7 +32,7 @@ from ebsafety.ledgers.scoping import platform_code
 from ebsafety.ledgers.services import apply_compliance
 from ebsafety.ledgers.specs import EBIKE, RIDER, STATION, LedgerSpec
 
-KINDS = ("stations", "ebikes", "riders")  # the order they are written in: riders refer to both others
+KINDS = ("stations", "ebikes", "riders")
 MAX_ITEMS = 5000
 
 STATION_FIELDS = ("address", "manager", "manager_phone")
@@ -111,7 +111,8 @@ def may_push(user: Any, platform: Platform) -> bool:
 def check_shape(data: Any) -> dict[str, list[dict[str, Any]]]:
     """The request as {kind: [item, …]}, or MalformedPush naming everything wrong with its shape."""
     if not isinstance(data, dict):
-        raise MalformedPush('请求体应为 JSON 对象：{"stations": [...], "riders": [...], "ebikes": [...]}')
+        shape = '请求体应为 JSON 对象：{"stations": [...], "riders": [...], "ebikes": [...]}'
+        raise MalformedPush("请求格式错误，未写入任何数据。", [shape])
     problems = [f"未知的键“{key}”（应为 stations、riders、ebikes）" for key in data if key not in KINDS]
     total = 0
     for kind in KINDS:
@@ -160,6 +161,10 @@ class PlatformPush:
         self.platform = platform
         self.by = by
         self.outcome = Outcome()
+        self.own: set[str] = set()  # frame numbers of existing bikes ridden by this platform's riders
+        self.bikes_done: set[str] = set()
+        self.existing: set[str] = set()
+        self.new_people: set[int] = set()  # people this push created (it may complete them)
         units = Unit.objects.all() if by is None else Unit.objects.visible_to(by)
         self.units = units
         self._unit_cache: dict[str, Unit | None] = {}
@@ -187,12 +192,15 @@ class PlatformPush:
             return "unchanged"
         obj.full_clean()
         obj.save()
-        if (
-            self.by is not None
-            and not type(obj)._default_manager.filter(pk=obj.pk).visible_to(self.by).exists()
-        ):
-            raise ItemError({"unit": "保存后的记录超出了您的管辖范围"})
+        self.check_scope(obj)
         return "added" if is_new else "changed"
+
+    def check_scope(self, obj: models.Model) -> None:
+        """Re-check scope after a save (a new e-bike is checked with the rider that rides it)."""
+        if self.by is None or (isinstance(obj, EBike) and obj.frame_number not in self.own):
+            return
+        if not type(obj)._default_manager.filter(pk=obj.pk).visible_to(self.by).exists():
+            raise ItemError({"unit": "保存后的记录超出了您的管辖范围"})
 
     @staticmethod
     def assign(obj: models.Model, values: dict[str, Any], names: tuple[str, ...]) -> bool:
@@ -211,19 +219,15 @@ class PlatformPush:
                 changed = True
         return changed
 
-    def run_item(self, kind: str, index: int, key: Any, write: Callable[[], str]) -> None:
+    def run_item(self, kind: str, index: int, key: Any, write: Callable[[], str]) -> bool:
+        """Write one item in its own savepoint; a failure rolls back all it wrote and is reported."""
         try:
             with transaction.atomic():
                 self.outcome.counts[kind][write()] += 1
-        except ItemError as exc:
-            self.outcome.reject(kind, index, key, exc.messages)
-        except ValidationError as exc:
-            messages = (
-                {k: "；".join(v) for k, v in exc.message_dict.items()}
-                if hasattr(exc, "error_dict")
-                else {"__all__": "；".join(exc.messages)}
-            )
-            self.outcome.reject(kind, index, key, messages)
+        except (ItemError, ValidationError) as exc:
+            self.outcome.reject(kind, index, key, item_messages(exc))
+            return False
+        return True
 
     # -- stations ------------------------------------------------------------------------------------------
     def station(self, values: dict[str, Any]) -> str:
@@ -252,20 +256,21 @@ class PlatformPush:
             person = Person(unit=unit, name=name, id_number=id_number or "", phone=phone or "")
             person.full_clean()
             person.save()
+            self.new_people.add(person.pk)
         return person
 
-    def ebike(self, values: dict[str, Any], referenced: set[str], own: set[str]) -> str:
+    def ebike(self, values: dict[str, Any], referenced: set[str]) -> str:
         self.required(values, EBIKE, "frame_number")
         frame = values["frame_number"]
         bike = EBike.objects.filter(frame_number=frame).first()
         is_new = bike is None
-        if bike is not None and frame not in own:
+        if bike is not None and frame not in self.own:
             raise ItemError(
                 {"frame_number": f"车架号 {frame} 已由其他单位或平台登记，平台不能修改（请联系整治办核对）"}
             )
         if bike is None:
             if frame not in referenced:
-                raise ItemError({"frame_number": "新车辆须由本次推送中某位骑手的 frame_numbers 引用"})
+                raise ItemError({"frame_number": "新车辆须由本次推送中骑它的骑手在 frame_numbers 中列出"})
             self.required(values, EBIKE, "plate_kind", "battery_kind")
             bike = EBike(
                 frame_number=frame,
@@ -289,6 +294,32 @@ class PlatformPush:
         return self.save(bike, is_new, changed)
 
     # -- riders --------------------------------------------------------------------------------------------
+    def rider_with_bikes(self, values: dict[str, Any], bikes: dict[str, tuple[int, dict[str, Any]]]) -> str:
+        """A rider and the pushed e-bikes it rides that are not written yet, in one savepoint: a new bike is
+        only ever written together with a rider of this platform that rides it."""
+        pending: list[tuple[str, str]] = []
+        for frame in parse_frames(values.get("frame_numbers") or ""):
+            if (
+                frame not in bikes
+                or frame in self.bikes_done
+                or (frame in self.existing and frame not in self.own)
+            ):
+                continue  # not pushed, done, or another unit's bike (linked, never changed: reported alone)
+            index, bike_values = bikes[frame]
+            try:
+                with transaction.atomic():
+                    pending.append((frame, self.ebike(bike_values, {frame})))
+            except (ItemError, ValidationError) as exc:
+                self.outcome.reject("ebikes", index, frame, item_messages(exc))
+                self.bikes_done.add(frame)
+                raise ItemError({"frame_numbers": f"所骑车辆 {frame} 未通过校验，见该车辆的错误"}) from exc
+        result = self.rider(values)
+        for frame, bike_result in pending:
+            self.outcome.counts["ebikes"][bike_result] += 1
+            self.bikes_done.add(frame)
+            self.own.add(frame)
+        return result
+
     def rider(self, values: dict[str, Any]) -> str:
         self.required(values, RIDER, "id_number")
         id_number = values["id_number"]
@@ -310,7 +341,11 @@ class PlatformPush:
             )
             person.full_clean()
             person.save()
-        elif self.by is None or Person.objects.filter(pk=person.pk).visible_to(self.by).exists():
+        elif (
+            self.by is None
+            or person.pk in self.new_people
+            or Person.objects.filter(pk=person.pk).visible_to(self.by).exists()
+        ):
             person_changed = False
             for key in ("name", "phone"):
                 if values.get(key) and getattr(person, key) != values[key]:
@@ -345,7 +380,7 @@ class PlatformPush:
 
     # -- the push ------------------------------------------------------------------------------------------
     def run(self, items: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        parsed: dict[str, list[tuple[int, dict[str, Any] | None]]] = {kind: [] for kind in KINDS}
+        parsed: dict[str, list[tuple[int, dict[str, Any]]]] = {kind: [] for kind in KINDS}
         specs = {
             "stations": (STATION, STATION_KEYS),
             "ebikes": (EBIKE, EBIKE_KEYS),
@@ -358,31 +393,43 @@ class PlatformPush:
                     parsed[kind].append((index, parse_item(spec, item, keys)))
                 except ItemError as exc:
                     self.outcome.reject(kind, index, item.get(spec.key), exc.messages)
-        referenced = {
-            frame
-            for _, values in parsed["riders"]
-            if values is not None
-            for frame in parse_frames(values.get("frame_numbers") or "")
-        }
         frames = [v["frame_number"] for _, v in parsed["ebikes"] if v and v.get("frame_number")]
-        own = set(
-            EBike.objects.filter(frame_number__in=frames, riders__platform=self.platform).values_list(
-                "frame_number", flat=True
-            )
+        existing = EBike.objects.filter(frame_number__in=frames)
+        self.existing = set(existing.values_list("frame_number", flat=True))
+        self.own = set(
+            existing.filter(riders__platform=self.platform).values_list("frame_number", flat=True).distinct()
         )
+        bikes = {v["frame_number"]: (i, v) for i, v in parsed["ebikes"] if v.get("frame_number")}
+        failed_riders: set[str] = set()
         with transaction.atomic():
             for index, values in parsed["stations"]:
                 self.run_item("stations", index, values.get("name"), lambda v=values: self.station(v))
-            for index, values in parsed["ebikes"]:
-                self.run_item(
-                    "ebikes",
-                    index,
-                    values.get("frame_number"),
-                    lambda v=values: self.ebike(v, referenced, own),
-                )
             for index, values in parsed["riders"]:
-                self.run_item("riders", index, values.get("id_number"), lambda v=values: self.rider(v))
+                ok = self.run_item(
+                    "riders", index, values.get("id_number"), lambda v=values: self.rider_with_bikes(v, bikes)
+                )
+                if not ok:
+                    failed_riders |= set(parse_frames(values.get("frame_numbers") or ""))
+            for index, values in parsed["ebikes"]:
+                frame = values.get("frame_number")
+                if frame in self.bikes_done:
+                    continue
+                if frame and frame in failed_riders and frame not in self.own:
+                    self.outcome.reject(
+                        "ebikes", index, frame, {"frame_numbers": "骑该车的骑手未通过校验，车辆未写入"}
+                    )
+                    continue
+                self.run_item("ebikes", index, frame, lambda v=values: self.ebike(v, set()))
         return self.outcome.as_dict()
+
+
+def item_messages(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, ItemError):
+        return exc.messages
+    assert isinstance(exc, ValidationError)
+    if hasattr(exc, "error_dict"):
+        return {k: "；".join(v) for k, v in exc.message_dict.items()}
+    return {"__all__": "；".join(exc.messages)}
 
 
 def parse_frames(value: str) -> list[str]:
