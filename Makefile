@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3
 
-.PHONY: run test setup venv assets migrate lint check bench clean demo worker
+.PHONY: run test setup venv assets migrate lint check bench bench-import clean demo worker
 
 run: setup
 	$(EBS) demo --if-empty
@@ -49,6 +49,12 @@ check: venv
 
 bench: setup
 	$(VENV)/bin/python -m bench
+
+# The ledger import/export engine (issue 3): 100k and 1M generated rows, django-import-export side by side,
+# the 1M-row xlsx export. Smaller: make bench-import BENCH_IMPORT_ARGS="--rows 20000 --compare 5000".
+BENCH_IMPORT_ARGS ?= --rows 100000 1000000 --compare 100000 --export
+bench-import: setup
+	$(VENV)/bin/python -m bench.imports $(BENCH_IMPORT_ARGS)
 
 demo: setup
 	$(EBS) demo --if-empty
