@@ -248,6 +248,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets shared by several components under one field name (the ledgers' status on every record).
+    "ENUM_NAME_OVERRIDES": {
+        "RecordStatusEnum": "ebsafety.ledgers.choices.RecordStatus",
+        "RetireReasonEnum": "ebsafety.ledgers.choices.RetireReason",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"

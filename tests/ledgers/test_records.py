@@ -71,24 +71,24 @@ def test_no_delete_url_or_endpoint(ledgers: dict, personas: dict) -> None:
 def test_retire_and_reactivate_through_the_api(ledgers: dict, personas: dict) -> None:
     station = ledgers["s1"]
     client = token_client(personas["locality"])
-    bad = client.post(f"/api/v1/stations/{station.pk}/retire/", {"reason": "nonsense"}, format="json")
+    bad = client.post(f"/api/v1/stations/{station.pk}/retire/", {"retire_reason": "nonsense"}, format="json")
     assert bad.status_code == 400
-    ok = client.post(f"/api/v1/stations/{station.pk}/retire/", {"reason": "closed"}, format="json")
+    ok = client.post(f"/api/v1/stations/{station.pk}/retire/", {"retire_reason": "closed"}, format="json")
     assert ok.status_code == 200 and ok.json()["status"] == "retired"
     assert ok.json()["retired_on"] == timezone.localdate().isoformat()
-    again = client.post(f"/api/v1/stations/{station.pk}/retire/", {"reason": "closed"}, format="json")
+    again = client.post(f"/api/v1/stations/{station.pk}/retire/", {"retire_reason": "closed"}, format="json")
     assert again.status_code == 400
     assert client.post(f"/api/v1/stations/{station.pk}/reactivate/").json()["status"] == "active"
     # read-only roles and other units
     assert (
         token_client(personas["leader"])
-        .post(f"/api/v1/stations/{station.pk}/retire/", {"reason": "closed"}, format="json")
+        .post(f"/api/v1/stations/{station.pk}/retire/", {"retire_reason": "closed"}, format="json")
         .status_code
         == 403
     )
     assert (
         token_client(personas["community"])
-        .post(f"/api/v1/stations/{station.pk}/retire/", {"reason": "closed"}, format="json")
+        .post(f"/api/v1/stations/{station.pk}/retire/", {"retire_reason": "closed"}, format="json")
         .status_code
         == 404
     )

@@ -294,8 +294,8 @@ class SaleSerializer(LedgerSerializer):
 
 
 class RetireSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=RetireReason.choices)
-    date = serializers.DateField(required=False)
+    retire_reason = serializers.ChoiceField(choices=RetireReason.choices)
+    retired_on = serializers.DateField(required=False, help_text="默认今天")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -338,13 +338,16 @@ class RetirableViewSet(LedgerViewSet):
     @extend_schema(request=RetireSerializer, responses={200: {"type": "object"}})
     @action(detail=True, methods=["post"])
     def retire(self, request: Any, pk: Any = None) -> Response:
-        """Retire the record with a reason (报废、以旧换新、迁出、超标车淘汰、停业、其他) and a date."""
+        """Retire the record with a reason (`retire_reason`) and a date (`retired_on`, default today)."""
         obj: RetirableModel = self.get_object()
         data = RetireSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.retire(
-                obj, data.validated_data["reason"], data.validated_data.get("date"), by=request.user
+                obj,
+                data.validated_data["retire_reason"],
+                data.validated_data.get("retired_on"),
+                by=request.user,
             )
         except DjangoValidationError as exc:
             raise self._as_validation_error(exc) from exc
