@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ebsafety.core",
     "ebsafety.ledgers",
+    "ebsafety.tips",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,12 @@ EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 # Providers of the home page's "我的待办": explicit, one dotted path per app.
 TODO_PROVIDERS = [
     "ebsafety.core.todos.core_todos",
+    "ebsafety.tips.todos.tips_todos",
+]
+
+# Builders of `ebsafety demo` after the town itself (core/demo.py): each `builder(towns, rng, scale)`.
+DEMO_BUILDERS = [
+    "ebsafety.tips.demo.build_tips_demo",
 ]
 
 LOGGING = {
@@ -290,3 +297,14 @@ UPLOAD_MAX_DOCUMENT_BYTES = env_int("UPLOAD_MAX_DOCUMENT_BYTES", 20 * 1024 * 102
 SCHEDULED_JOBS = [
     "ebsafety.core.scheduler.deliver_webhooks_job",
 ]
+
+# Rewarded tips (有奖举报): public submissions per client address and per phone within a window, status
+# lookups per address, the spam traps of the public page, and the address posters' QR codes open.
+TIPS_SUBMIT_WINDOW_SECONDS = env_int("TIPS_SUBMIT_WINDOW_SECONDS", 3600)
+TIPS_SUBMIT_MAX_PER_ADDRESS = env_int("TIPS_SUBMIT_MAX_PER_ADDRESS", 20)
+TIPS_SUBMIT_MAX_PER_PHONE = env_int("TIPS_SUBMIT_MAX_PER_PHONE", 5)
+TIPS_LOOKUP_MAX_PER_ADDRESS = env_int("TIPS_LOOKUP_MAX_PER_ADDRESS", 120)
+TIPS_LOOKUP_WINDOW_SECONDS = env_int("TIPS_LOOKUP_WINDOW_SECONDS", 600)
+TIPS_MIN_FILL_SECONDS = env_int("TIPS_MIN_FILL_SECONDS", 3)
+TIPS_PUBLIC_BASE_URL = env("TIPS_PUBLIC_BASE_URL")
+TIPS_PROXY_COUNT = env_int("PROXY_COUNT", 0)

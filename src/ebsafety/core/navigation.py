@@ -46,6 +46,19 @@ MENU: list[MenuGroup] = [
             MenuItem("导入批次", "ledgers:importbatch_list", "ledgers.ImportBatch"),
         ],
     ),
+    # 有奖举报: public tips, triage, rewards and the compound posters
+    MenuGroup(
+        "有奖举报",
+        [
+            MenuItem("待分拣", "tips:triage", "tips.Tip"),
+            MenuItem("全部举报", "tips:tip_list", "tips.Tip"),
+            MenuItem("电话举报登记", "tips:hotline", "tips.Reward"),
+            MenuItem("举报奖励", "tips:reward_list", "tips.Reward"),
+            MenuItem("奖励发放台账", "tips:payout_ledger", "tips.Reward"),
+            MenuItem("举报类别", "tips:tipcategory_list", "tips.TipCategory", office_only=True),
+            MenuItem("公众举报页面", "tips:public_report"),
+        ],
+    ),
     MenuGroup(
         "组织架构",
         [

@@ -1,0 +1,52 @@
+"""Filters of the tip and reward lists (shared by pages and exports)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from ebsafety.tips.choices import Handover, Outcome, RewardStatus, TipSource, TipStatus
+from ebsafety.tips.models import Reward, Tip, TipCategory
+from ebsafety.tips.models.tips import normalise_tracking_code
+
+
+class TipFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="查询码/内容", method="search")
+    status = django_filters.ChoiceFilter(label="状态", choices=TipStatus.choices)
+    category = django_filters.ModelChoiceFilter(label="类别", queryset=TipCategory.objects.all())
+    source = django_filters.ChoiceFilter(label="来源", choices=TipSource.choices)
+    outcome = django_filters.ChoiceFilter(label="核查结果", choices=Outcome.choices)
+    handover = django_filters.ChoiceFilter(label="转隐患", choices=Handover.choices[1:])
+    created_after = django_filters.DateFilter(
+        label="收到日期起", field_name="created", lookup_expr="date__gte"
+    )
+    created_before = django_filters.DateFilter(
+        label="收到日期止", field_name="created", lookup_expr="date__lte"
+    )
+
+    class Meta:
+        model = Tip
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        code = normalise_tracking_code(value)
+        q = Q(description__icontains=value) | Q(address__icontains=value)
+        if len(code) >= 4:
+            q |= Q(tracking_code__startswith=code)
+        return queryset.filter(q)
+
+
+class RewardFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label="状态", choices=RewardStatus.choices)
+    paid_month = django_filters.CharFilter(label="发放月份（YYYY-MM）", method="month")
+
+    class Meta:
+        model = Reward
+        fields: list[str] = []
+
+    def month(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        try:
+            year, month = (int(part) for part in value.split("-", 1))
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(paid_on__year=year, paid_on__month=month)
