@@ -87,3 +87,20 @@ class ImportStatus(models.TextChoices):
     COMMITTED = "committed", "已导入"
     CANCELLED = "cancelled", "已取消"
     FAILED = "failed", "失败"
+
+
+class SubmissionStatus(models.TextChoices):
+    """How a half-month submission came in (stored: decided by the first file that counted)."""
+
+    ON_TIME = "on_time", "按时"
+    LATE = "late", "逾期"
+
+
+class PeriodStatus(models.TextChoices):
+    """A reporter's state for one period and ledger kind, as the tables show it (computed, never stored):
+    a submission's status, or missing (deadline passed, nothing submitted), or open (deadline still ahead)."""
+
+    ON_TIME = "on_time", "按时"
+    LATE = "late", "逾期"
+    MISSING = "missing", "未报"
+    OPEN = "open", "待报"

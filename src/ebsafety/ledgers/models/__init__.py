@@ -2,6 +2,7 @@ from ebsafety.ledgers.models.business import Platform, RecyclingSite, RetirableM
 from ebsafety.ledgers.models.ebikes import EBike, Rider, Sale
 from ebsafety.ledgers.models.imports import ImportBatch
 from ebsafety.ledgers.models.people import Person
+from ebsafety.ledgers.models.submissions import ReportingDepartment, ReportingUnit, Submission, SubmissionRule
 
 __all__ = [
     "EBike",
@@ -9,9 +10,13 @@ __all__ = [
     "Person",
     "Platform",
     "RecyclingSite",
+    "ReportingDepartment",
+    "ReportingUnit",
     "RetirableModel",
     "Rider",
     "Sale",
     "Shop",
     "Station",
+    "Submission",
+    "SubmissionRule",
 ]
