@@ -265,11 +265,13 @@ EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 # Providers of the home page's "我的待办": explicit, one dotted path per app.
 TODO_PROVIDERS = [
     "ebsafety.core.todos.core_todos",
+    "ebsafety.ledgers.submissions.todos",
     "ebsafety.tips.todos.tips_todos",
 ]
 
 # Builders of `ebsafety demo` after the town itself (core/demo.py): each `builder(towns, rng, scale)`.
 DEMO_BUILDERS = [
+    "ebsafety.ledgers.submissions_demo.build_submissions_demo",
     "ebsafety.tips.demo.build_tips_demo",
 ]
 

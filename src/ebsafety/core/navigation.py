@@ -44,6 +44,12 @@ MENU: list[MenuGroup] = [
             MenuItem("台账汇总", "ledgers:summary", "ledgers.EBike"),
             MenuItem("导入台账", "ledgers:import", "ledgers.EBike"),
             MenuItem("导入批次", "ledgers:importbatch_list", "ledgers.ImportBatch"),
+            MenuItem("我的半月报", "ledgers:submission_mine", "ledgers.Submission"),
+            MenuItem("半月报完成情况", "ledgers:submission_table", "ledgers.Submission"),
+            MenuItem("半月报未报单位", "ledgers:submission_missing", "ledgers.Submission"),
+            MenuItem("半月报记录", "ledgers:submission_list", "ledgers.Submission"),
+            MenuItem("按期查看台账", "ledgers:ledger_as_of", "ledgers.EBike"),
+            MenuItem("半月报上报要求", "ledgers:submissionrule_list", "ledgers.SubmissionRule"),
         ],
     ),
     # 有奖举报: public tips, triage, rewards and the compound posters
