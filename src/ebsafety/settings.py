@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ebsafety.core",
     "ebsafety.ledgers",
+    "ebsafety.inspections",
     "ebsafety.tips",
 ]
 
@@ -267,6 +268,7 @@ TODO_PROVIDERS = [
     "ebsafety.core.todos.core_todos",
     "ebsafety.ledgers.submissions.todos",
     "ebsafety.tips.todos.tips_todos",
+    "ebsafety.inspections.todos.hazard_todos",
 ]
 
 # Builders of `ebsafety demo` after the town itself (core/demo.py): each `builder(towns, rng, scale)`.
@@ -298,6 +300,7 @@ UPLOAD_MAX_DOCUMENT_BYTES = env_int("UPLOAD_MAX_DOCUMENT_BYTES", 20 * 1024 * 102
 # Periodic jobs run by `ebsafety scheduler` (started by `ebsafety serve`); each app appends its own.
 SCHEDULED_JOBS = [
     "ebsafety.core.scheduler.deliver_webhooks_job",
+    "ebsafety.inspections.reminders.daily_job",
 ]
 
 # Rewarded tips (有奖举报): public submissions per client address and per phone within a window, status

@@ -20,11 +20,13 @@ urlpatterns = [
     path("password/", accounts.OwnPasswordChangeView.as_view(), name="password_change"),
     path("core/", include("ebsafety.core.urls")),
     path("ledgers/", include("ebsafety.ledgers.urls")),
+    path("inspections/", include("ebsafety.inspections.urls")),
     path("tips/", include("ebsafety.tips.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/public/", include("ebsafety.tips.public_api_urls")),
     path("api/v1/", include("ebsafety.core.api.urls")),
     path("api/v1/", include("ebsafety.ledgers.api_urls")),
+    path("api/v1/", include("ebsafety.inspections.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

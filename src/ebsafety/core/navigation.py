@@ -65,6 +65,23 @@ MENU: list[MenuGroup] = [
             MenuItem("公众举报页面", "tips:public_report"),
         ],
     ),
+    # 大检查 · 联合执法 · 大督查: inspections, hazards, cases, supervision
+    MenuGroup(
+        "检查执法",
+        [
+            MenuItem("记录检查", "inspections:inspection_add", "inspections.Inspection"),
+            MenuItem("检查记录", "inspections:inspection_list", "inspections.Inspection"),
+            MenuItem("隐患", "inspections:hazard_list", "inspections.Hazard"),
+            MenuItem("随手拍上报", "inspections:volunteer_report", "inspections.Hazard"),
+            MenuItem("执法案件", "inspections:enforcementcase_list", "inspections.EnforcementCase"),
+            MenuItem("督查记录", "inspections:supervisionvisit_list", "inspections.SupervisionVisit"),
+            MenuItem("督查次数统计", "inspections:supervision_shortfall", office_only=True),
+            MenuItem("检查与隐患统计", "inspections:figures", "inspections.Hazard"),
+            MenuItem("隐患类别", "inspections:hazardcategory_list", office_only=True),
+            MenuItem("检查表模板", "inspections:checklisttemplate_list", office_only=True),
+            MenuItem("处罚依据", "inspections:penaltyrule_list", office_only=True),
+        ],
+    ),
     MenuGroup(
         "组织架构",
         [

@@ -1,0 +1,283 @@
+"""Hazards (隐患) from discovery to closure, and the transition rows that record each move.
+
+A hazard's `status` changes only in `ebsafety.inspections.services`, which writes a `HazardTransition` for
+every move (who, when, note, evidence) — the Healthchecks `Flip` pattern.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ebsafety.core.choices import Action, Role, Sector
+from ebsafety.core.models import BaseModel, Department, ScopedQuerySet, Unit
+from ebsafety.core.models.base import ALL_ACTIONS, READ
+from ebsafety.core.scoping import NOTHING
+from ebsafety.inspections.choices import (
+    RECTIFYING_STATUSES,
+    HazardSource,
+    HazardStatus,
+    Severity,
+)
+from ebsafety.inspections.models.catalogue import HazardCategory
+from ebsafety.inspections.models.inspections import Inspection
+
+WRITE_ADD = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
+
+
+class HazardQuerySet(ScopedQuerySet):
+    """Hazards narrowed for queues and figures; the ranking calls these methods."""
+
+    def under(self, unit: Unit) -> HazardQuerySet:
+        return self.filter(unit__path__startswith=unit.path)
+
+    def for_department(self, department: Department) -> HazardQuerySet:
+        """Hazards filed under the department (its sector, or escalated to it)."""
+        return self.filter(department=department)
+
+    def found_between(self, start: datetime.date, end: datetime.date) -> HazardQuerySet:
+        return self.filter(found_on__range=(start, end))
+
+    def open(self) -> HazardQuerySet:
+        return self.exclude(status__in=(HazardStatus.CLOSED, HazardStatus.DISMISSED))
+
+    def closed(self) -> HazardQuerySet:
+        return self.filter(status=HazardStatus.CLOSED)
+
+    def overdue_now(self, today: datetime.date | None = None) -> HazardQuerySet:
+        """Past the deadline and not rectified (escalated ones included) — whether or not the daily job has
+        marked them yet."""
+        today = today or timezone.localdate()
+        return self.filter(status__in=(*RECTIFYING_STATUSES, HazardStatus.ESCALATED), deadline__lt=today)
+
+    def rectified_on_time(self) -> HazardQuerySet:
+        """Fixed on the spot, or rectified no later than the deadline in force, and not sent back since."""
+        return self.filter(
+            status__in=(HazardStatus.RECTIFIED, HazardStatus.REINSPECTED, HazardStatus.CLOSED)
+        ).filter(Q(fixed_on_spot=True) | Q(rectified_on__lte=F("deadline")))
+
+    def figures(self, today: datetime.date | None = None) -> dict[str, Any]:
+        """Found, rectified on time, overdue now, closed, closure rate and median days to close.
+
+        The closure rate counts hazards that were not dismissed as unfounded.
+        """
+        rows = self.aggregate(
+            found=models.Count("pk"),
+            dismissed=models.Count("pk", filter=Q(status=HazardStatus.DISMISSED)),
+            closed=models.Count("pk", filter=Q(status=HazardStatus.CLOSED)),
+        )
+        found = rows["found"] - rows["dismissed"]
+        durations = [
+            (timezone.localtime(closed_at).date() - found_on).days
+            for found_on, closed_at in self.closed().values_list("found_on", "closed_at")
+            if closed_at is not None
+        ]
+        return {
+            "hazards_found": found,
+            "rectified_on_time": self.rectified_on_time().count(),
+            "overdue_now": self.overdue_now(today).count(),
+            "hazards_closed": rows["closed"],
+            "closure_rate": round(rows["closed"] / found, 4) if found else None,
+            "median_days_to_close": statistics.median(durations) if durations else None,
+        }
+
+
+class Hazard(BaseModel):
+    """A fire hazard at a place: what, where, how serious, who must fix it by when, and where it stands.
+
+    Sources: an inspection, a volunteer (红袖标), a public tip, a device alarm, the office or a supervision
+    visit. Links to the ledgers (e-bike, shop, station, rider) are kept when the record is known.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="hazards")
+    address = models.CharField("地址", max_length=200, blank=True)
+    place = models.CharField("具体位置", max_length=100, blank=True, help_text="如：3单元一层楼道")
+    category = models.ForeignKey(
+        HazardCategory, verbose_name="隐患类别", on_delete=models.PROTECT, related_name="hazards"
+    )
+    severity = models.CharField("等级", max_length=10, choices=Severity.choices, default=Severity.GENERAL)
+    description = models.TextField("隐患描述", blank=True)
+    source = models.CharField("来源", max_length=12, choices=HazardSource.choices)
+    source_ref = models.CharField("来源编号", max_length=64, blank=True)
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name="检查记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hazards",
+    )
+    supervision_visit = models.ForeignKey(
+        "inspections.SupervisionVisit",
+        verbose_name="督查记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hazards",
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_hazards",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="行业部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    ebike = models.ForeignKey(
+        "ledgers.EBike",
+        verbose_name="电动自行车",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shop = models.ForeignKey(
+        "ledgers.Shop",
+        verbose_name="门店",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    station = models.ForeignKey(
+        "ledgers.Station",
+        verbose_name="站点",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rider = models.ForeignKey(
+        "ledgers.Rider",
+        verbose_name="骑手",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # -- lifecycle (written by services only) ---------------------------------------------------------------
+    status = models.CharField(
+        "状态", max_length=12, choices=HazardStatus.choices, default=HazardStatus.REPORTED, editable=False
+    )
+    found_on = models.DateField("发现日期", default=timezone.localdate, editable=False)
+    responsible_party = models.CharField("整改责任方", max_length=100, blank=True, editable=False)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="整改责任人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_hazards",
+        editable=False,
+    )
+    deadline = models.DateField("整改期限", null=True, blank=True, editable=False)
+    rectified_on = models.DateField("整改日期", null=True, blank=True, editable=False)
+    fixed_on_spot = models.BooleanField("当场整改", default=False, editable=False)
+    escalation = models.CharField("升级方式", max_length=12, blank=True, editable=False)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True, editable=False)
+
+    objects = HazardQuerySet.as_manager()
+
+    scope_department_path: ClassVar[str | None] = "department"
+    # The fire station, the enforcement team and the property office answer for every hazard in their units.
+    scope_sectors: ClassVar[frozenset[str]] = frozenset(
+        {Sector.FIRE_SAFETY, Sector.ENFORCEMENT, Sector.PROPERTY}
+    )
+    role_actions: ClassVar[dict[str, frozenset[str]]] = {
+        Role.OFFICE: ALL_ACTIONS,
+        Role.LEADER: READ,
+        Role.DEPARTMENT: WRITE_ADD,
+        Role.LOCALITY: WRITE_ADD,
+        Role.PROPERTY: WRITE_ADD,
+        Role.INSPECTOR: WRITE_ADD,
+        Role.VOLUNTEER: frozenset({Action.VIEW, Action.ADD}),
+        Role.TIPS_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+    }
+
+    class Meta:
+        verbose_name = "隐患"
+        verbose_name_plural = "隐患"
+        ordering = ["-found_on", "-pk"]
+        indexes = [
+            # figures per unit and period
+            models.Index(fields=["found_on", "unit"], name="hazard_found_unit"),
+            # queues and the daily overdue job: status + deadline
+            models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        name = self.category.name if self.category_id else "隐患"
+        return f"#{self.pk} {name}" if self.pk else name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:hazard_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q_for_membership(cls, membership: Any) -> Q | None:
+        """A volunteer (红袖标) sees only the hazards they reported, within their unit."""
+        if membership.role != Role.VOLUNTEER:
+            return None
+        if membership.unit is None:
+            return NOTHING
+        return Q(reported_by_id=membership.user_id, unit__path__startswith=membership.unit.path)
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in RECTIFYING_STATUSES
+            and self.deadline is not None
+            and self.deadline < timezone.localdate()
+        )
+
+    def location(self) -> str:
+        parts = [self.unit.name if self.unit_id else "", self.address, self.place]
+        return " ".join(p for p in parts if p)
+
+
+class HazardTransition(models.Model):
+    """One move of a hazard: from which state to which, by whom, when, with what note and evidence.
+
+    Evidence files are attachments of the hazard (so they share its scope); `evidence` lists their ids.
+    """
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField("操作", max_length=20)
+    from_status = models.CharField("原状态", max_length=12, choices=HazardStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=12, choices=HazardStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    note = models.TextField("说明", blank=True)
+    deadline = models.DateField("整改期限", null=True, blank=True)
+    evidence = models.JSONField("证据附件", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "隐患流转记录"
+        verbose_name_plural = "隐患流转记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["hazard", "at"], name="hazard_transition_at")]  # a hazard's history
+
+    def __str__(self) -> str:
+        return f"{self.hazard_id}: {self.from_status} → {self.to_status}"
