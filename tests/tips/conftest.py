@@ -14,6 +14,22 @@ from ebsafety.tips import services
 from ebsafety.tips.models import Tip, TipCategory
 
 
+def seed_catalogues() -> None:
+    """The rows the data migrations seed (a transactional test elsewhere in the run may have flushed them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ebsafety.tips.migrations.0002_seed_categories").seed(apps, None)
+    if apps.is_installed("ebsafety.inspections"):
+        importlib.import_module("ebsafety.inspections.seed").seed_catalogues()
+
+
+@pytest.fixture(autouse=True)
+def _catalogues(db: Any) -> None:
+    seed_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def _tips_settings(settings: Any) -> None:
     settings.TIPS_MIN_FILL_SECONDS = 0

@@ -162,7 +162,9 @@ class AcceptForm(forms.Form):
         label="接收核查单位", max_length=100, required=False, widget=forms.TextInput(attrs=CONTROL)
     )
     forwarded_on = forms.DateField(
-        label="移交日期", required=False, widget=forms.DateInput(attrs={**CONTROL, "type": "date"})
+        label="移交日期",
+        required=False,
+        widget=forms.DateInput(attrs={**CONTROL, "type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label="说明", required=False, widget=forms.TextInput(attrs=CONTROL))
 
@@ -210,7 +212,9 @@ class DeclineRewardForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label="发放日期", widget=forms.DateInput(attrs={**CONTROL, "type": "date"}))
+    paid_on = forms.DateField(
+        label="发放日期", widget=forms.DateInput(attrs={**CONTROL, "type": "date"}, format="%Y-%m-%d")
+    )
     method = forms.ChoiceField(
         label="发放方式", choices=PaymentMethod.choices, widget=forms.Select(attrs=SELECT)
     )

@@ -354,17 +354,25 @@ def hand_over_to_hazards(tip: Tip, by: Any = None) -> Tip:
         return tip
     from ebsafety.inspections.services import report_hazard  # the inspections app's hand-over
 
-    hazard = report_hazard(
-        unit=tip.unit,
-        category_code=tip.category.hazard_category_code or tip.category.code,
-        description=tip.description,
-        source="tip",
-        reported_by=_actor(by),
-        address=tip.address,
-        photos=tuple(Attachment.of(tip)),
-        source_ref=str(tip.pk),
-        department=tip.department,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a refused hazard leaves the acceptance standing
+            hazard = report_hazard(
+                unit=tip.unit,
+                category_code=tip.category.hazard_category_code or tip.category.code,
+                description=tip.description,
+                source="tip",
+                reported_by=_actor(by),
+                address=tip.address,
+                photos=tuple(Attachment.of(tip)),
+                source_ref=str(tip.pk),
+                department=tip.department,
+            )
+    except ValidationError as exc:
+        # e.g. the category's hazard category was switched off: the office fixes it, the retry hands over
+        logger.warning("tip %s: hazard not created (%s); left pending", tip.pk, "; ".join(exc.messages))
+        tip.handover = Handover.PENDING
+        tip.save(update_fields=["handover", "updated"])
+        return tip
     tip.handover = Handover.CREATED
     tip.hazard_ref = str(hazard.pk)
     tip.save(update_fields=["handover", "hazard_ref", "updated"])
