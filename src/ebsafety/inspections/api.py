@@ -151,15 +151,31 @@ class HazardSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
             "updated",
         ]
 
+    def source_for(self) -> str:
+        """An API hazard's source follows the caller's role: a volunteer, a tips officer, or staff."""
+        user = getattr(self.context.get("request"), "user", None)
+        roles = user.roles() if user is not None and hasattr(user, "roles") else set()
+        if roles == {"volunteer"}:
+            return HazardSource.VOLUNTEER
+        if roles == {"tips_officer"}:
+            return HazardSource.TIP
+        return HazardSource.OFFICE
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None:
+            attrs = {**attrs, "source": self.source_for()}
+        return super().validate(attrs)
+
     def create(self, validated_data: dict[str, Any]) -> Hazard:
         request = self.context.get("request")
         data = dict(validated_data)
+        data.pop("source", None)
         try:
             return services.report_hazard(
                 unit=data.pop("unit"),
                 category_code=data.pop("category").code,
                 description=data.pop("description", ""),
-                source=HazardSource.OFFICE,
+                source=self.source_for(),
                 reported_by=getattr(request, "user", None),
                 address=data.pop("address", ""),
                 source_ref=data.pop("source_ref", ""),
