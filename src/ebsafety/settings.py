@@ -275,6 +275,7 @@ TODO_PROVIDERS = [
 DEMO_BUILDERS = [
     "ebsafety.ledgers.submissions_demo.build_submissions_demo",
     "ebsafety.tips.demo.build_tips_demo",
+    "ebsafety.inspections.demo.build_inspections_demo",
 ]
 
 LOGGING = {
