@@ -172,6 +172,12 @@ def test_refusals(campaign: Campaign, town: dict, personas: dict) -> None:
     assert not Submission.objects.exists()
 
 
+def test_outside_a_campaign_a_file_counts_for_the_current_period(town: dict, personas: dict) -> None:
+    submission = record(town["a"], "ebike", personas["locality"], at("2026-11-20"))
+    assert (submission.period, submission.status) == (NOV_2, "on_time")  # no campaign, nothing owed before
+    assert submission.due_at == at("2026-11-30", "17:30")  # the parameters' defaults
+
+
 def test_a_department_reports_for_itself(
     campaign: Campaign, town: dict, departments: dict, personas: dict
 ) -> None:

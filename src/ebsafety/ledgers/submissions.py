@@ -90,6 +90,9 @@ class Reporting:
         return cls(campaign, Schedule.from_campaign(campaign), requirements_for(campaign))
 
     def must_report(self, kind: str, unit: Unit | None = None, department: Department | None = None) -> bool:
+        """Whether the reporter owes this kind every period; nobody does outside an active campaign."""
+        if self.campaign is None:
+            return False
         if department is not None:
             return department.pk in self.requirements.departments.get(kind, ())
         return unit is not None and unit.kind in self.requirements.unit_kinds.get(kind, ())
