@@ -40,8 +40,14 @@ if [[ -z ${SMOKE_UNDER_TIMEOUT:-} ]]; then
   args=(--timeout "$LIMIT")
   [[ -n $APP_ARG ]] && args+=(--app "$APP_ARG")
   ((KEEP)) && args+=(--keep)
+  # timeout(1) runs in a process group of its own, which Ctrl-C does not reach: pass INT and TERM on to it.
+  timeout --kill-after=60 "$LIMIT" bash "$SCRIPT" "${args[@]}" &
+  tpid=$!
+  trap 'kill -INT "$tpid" 2>/dev/null' INT
+  trap 'kill -TERM "$tpid" 2>/dev/null' TERM
   rc=0
-  timeout --kill-after=60 "$LIMIT" bash "$SCRIPT" "${args[@]}" || rc=$?
+  wait "$tpid" || rc=$?
+  while kill -0 "$tpid" 2>/dev/null; do rc=0; wait "$tpid" || rc=$?; done
   ((rc == 124)) && echo "smoke-test: FAILED, time limit of ${LIMIT}s reached" >&2
   exit $rc
 fi
@@ -108,10 +114,12 @@ stop_svc() {  # name [signal] [seconds]: stop a service's process group, as syst
   return 1
 }
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+  local rc=$? t
+  trap - EXIT
+  trap '' INT TERM   # finish cleaning up even when the time limit strikes now (timeout's KILL follows in 60 s)
   set +e
   banner "cleanup"
+  t=$(now)
   for name in "${!SVC_PIDS[@]}"; do stop_svc "$name" TERM 20; done
   if [[ -f $W/nginx/nginx.pid ]]; then
     kill -QUIT "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
@@ -124,7 +132,7 @@ cleanup() {
     echo "sandbox kept in $W (processes stopped); remove it with: rm -rf $W"
   else
     rm -rf "$W"
-    echo "sandbox $W removed"
+    echo "sandbox $W removed ($(secs "$t")s)"
   fi
   exit $rc
 }
