@@ -260,3 +260,10 @@ def test_todos_for_the_tips_officer(client_for: Any, personas: dict, make_tip: A
     make_tip()
     response = client_for(personas["tips_officer"]).get(reverse("home"))
     assert response.status_code == 200 and "待分拣的举报" in response.content.decode()
+
+
+def test_poster_index_lists_the_units_the_user_sees(client_for: Any, personas: dict, town: dict) -> None:
+    response = client_for(personas["locality"]).get(reverse("tips:poster_index"))
+    text = response.content.decode()
+    assert response.status_code == 200 and "甲一小区" in text and "乙一小区" not in text
+    assert reverse("tips:poster", args=[town["a1"].pk]) in text

@@ -38,5 +38,6 @@ urlpatterns = [
         staff.TipCategoryHistoryView.as_view(),
         name="tipcategory_history",
     ),
+    path("posters/", posters.poster_index, name="poster_index"),
     path("posters/<int:pk>/", posters.poster, name="poster"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from ebsafety.core.choices import UnitKind
 from ebsafety.core.models import Unit
@@ -31,3 +31,16 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="tip-posters-{unit.code}.pdf"'
     return response
+
+
+def poster_index(request: HttpRequest) -> HttpResponse:
+    """举报海报: the units the user can see, each with its posters (one PDF for all compounds below)."""
+    if not has_any_role(request.user):
+        raise PermissionDenied("您的账号尚未分配角色，请联系整治办。")
+    units = (
+        Unit.objects.visible_to(request.user)
+        .exclude(kind=UnitKind.BUILDING)
+        .select_related("parent")
+        .order_by("path")[:2000]
+    )
+    return render(request, "tips/posters.html", {"units": units})
