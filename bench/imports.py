@@ -92,6 +92,7 @@ def run_child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     lines = [line for line in output.splitlines() if line.strip()]
     result = json.loads(lines[-1]) if lines else {}
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024)  # Linux reports KiB
+    result["child_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)  # less sensitive to a busy machine
     result["child_wall_s"] = round(time.perf_counter() - started, 2)
     return result
 
@@ -247,7 +248,8 @@ def show(run: dict[str, Any]) -> None:
     phases = " ".join(f"{k}={v}" for k, v in run.get("phases_s", {}).items())
     print(
         f"{run['kind']} {run['format']} {run['rows']} rows on {run['database']}: {run['total_s']} s, "
-        f"{run['rows_per_s']} rows/s, peak RSS {run['peak_rss_mb']} MB  {phases}",
+        f"{run['rows_per_s']} rows/s, peak RSS {run['peak_rss_mb']} MB, child CPU {run['child_cpu_s']} s "
+        f"(wall {run['child_wall_s']} s)  {phases}",
         flush=True,
     )
 

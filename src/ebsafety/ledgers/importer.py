@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
-from ebsafety.ledgers.choices import ImportMode, ImportStatus
+from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.parsing import Issue, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, iter_rows
 from ebsafety.ledgers.specs import LedgerSpec, spec_for
@@ -119,14 +120,14 @@ def run_import(
     retire_ids: set[int] | None = None,
     progress: Progress | None = None,
     today: Any = None,
+    submission_period: Any = None,
 ) -> ImportOutcome:
     """Plan (and with `commit`, write) one ledger file for one unit.
 
     `retire_ids` narrows the records a full import retires to those the user confirmed (the web flow);
-    `None` retires every record the file no longer lists (the CLI's `--mode full`).
+    `None` retires every record the file no longer lists (the CLI's `--mode full`). A committed file is recorded
+    as the unit's half-month submission for the period whose deadline is next, or for `submission_period`.
     """
-    import time
-
     from ebsafety.ledgers.handlers import handler_for
 
     spec: LedgerSpec = spec_for(kind)
@@ -136,13 +137,71 @@ def run_import(
     outcome = ImportOutcome(kind=kind, unit_code=unit.code, mode=mode)
     progress = progress or (lambda *a, **k: None)
 
+    handler = handler_for(kind)(spec, unit, mode, today=today)
+    progress(0, None, "正在读取和检查")
+    if kind == LedgerKind.EBIKE:
+        write = _plan_columnwise(handler, source, outcome, mode, progress)
+    else:
+        write = _plan_rowwise(handler, source, outcome, mode, progress)
+    progress(outcome.rows, outcome.rows, "检查完成")
+
+    if commit:
+        started = time.perf_counter()
+        retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
+        with transaction.atomic():
+            if batch is None:
+                batch = new_batch(kind, unit, mode, source, user)
+            handler.batch = batch
+            progress(0, max(outcome.accepted, 1), "正在写入")
+            written = write(retire, progress)
+            outcome.added_ids = written["added"]
+            outcome.changed_ids = written["changed"]
+            outcome.retired_ids = written["retired"]
+            outcome.retired = len(written["retired"])
+            outcome.committed = True
+            finish_batch(batch, outcome)
+            from ebsafety.ledgers.submissions import record_submission
+
+            extra = {"period": submission_period} if submission_period is not None else {}
+            record_submission(batch, user, **extra)  # the half-month submission this file makes (idempotent)
+        outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
+    elif batch is not None:
+        finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
+    if batch is not None:
+        outcome.batch_id = batch.pk
+    return outcome
+
+
+def _plan_columnwise(
+    handler: Any, source: SourceFile, outcome: ImportOutcome, mode: str, progress: Progress
+) -> Callable[[list[int], Progress], dict[str, Any]]:
+    """The e-bike ledger (up to a million rows): read, checked and matched a column at a time."""
+    from ebsafety.ledgers.ebike_import import EBikeImport
+
+    engine = EBikeImport(handler, source, progress)
+    engine.check(outcome)
+    if outcome.rows == 0:
+        raise ImportRefused("文件中没有数据行（表头下方是空的）。")
+    started = time.perf_counter()
+    engine.match(outcome, RowPlan)
+    if mode == ImportMode.FULL:
+        outcome.to_retire = engine.missing_from_file()
+        outcome.to_retire_count = len(outcome.to_retire)
+    outcome.timings.update(engine.timings)
+    outcome.timings["match_s"] = round(time.perf_counter() - started, 3)
+    return engine.write
+
+
+def _plan_rowwise(
+    handler: Any, source: SourceFile, outcome: ImportOutcome, mode: str, progress: Progress
+) -> Callable[[list[int], Progress], dict[str, Any]]:
+    """The smaller ledgers: row by row through `parse_rows` and the handler."""
+    spec = handler.spec
     started = time.perf_counter()
     rows = iter_rows(source)
     header, _ = find_header(rows, spec)
     outcome.header_cells, outcome.header_row = header.cells, header.row
-    handler = handler_for(kind)(spec, unit, mode, today=today)
     parsed_rows: list[ParsedRow] = []
-    progress(0, None, "正在读取和检查")
     for parsed in parse_rows(rows, spec, header):
         outcome.rows += 1
         if parsed.ok:
@@ -193,29 +252,11 @@ def run_import(
         outcome.to_retire = handler.missing_from_file(plans)
         outcome.to_retire_count = len(outcome.to_retire)
     outcome.timings["match_s"] = round(time.perf_counter() - started, 3)
-    progress(outcome.rows, outcome.rows, "检查完成")
 
-    if commit:
-        started = time.perf_counter()
-        retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
-        with transaction.atomic():
-            if batch is None:
-                batch = new_batch(kind, unit, mode, source, user)
-            handler.batch = batch
-            progress(0, max(len(plans), 1), "正在写入")
-            written = handler.write(plans, retire, progress)
-            outcome.added_ids = written["added"]
-            outcome.changed_ids = written["changed"]
-            outcome.retired_ids = written["retired"]
-            outcome.retired = len(written["retired"])
-            outcome.committed = True
-            finish_batch(batch, outcome)
-        outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
-    elif batch is not None:
-        finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
-    if batch is not None:
-        outcome.batch_id = batch.pk
-    return outcome
+    def write(retire: list[int], progress: Progress) -> dict[str, Any]:
+        return handler.write(plans, retire, progress)
+
+    return write
 
 
 def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -> Any:
