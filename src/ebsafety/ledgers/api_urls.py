@@ -16,4 +16,4 @@ router.register("stations", api.StationViewSet)
 router.register("riders", api.RiderViewSet)
 router.register("sales", api.SaleViewSet)
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [path("", include(router.urls)), path("", include("ebsafety.ledgers.api_submissions"))]

@@ -125,8 +125,9 @@ def run_import(
     """Plan (and with `commit`, write) one ledger file for one unit.
 
     `retire_ids` narrows the records a full import retires to those the user confirmed (the web flow);
-    `None` retires every record the file no longer lists (the CLI's `--mode full`). A committed file is recorded
-    as the unit's half-month submission for the period whose deadline is next, or for `submission_period`.
+    `None` retires every record the file no longer lists (the CLI's `--mode full`). A committed file is
+    recorded as the unit's half-month submission for the period whose deadline is next, or for
+    `submission_period`.
     """
     from ebsafety.ledgers.handlers import handler_for
 
