@@ -88,6 +88,9 @@ class InspectionSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
 
 class HazardTransitionSerializer(serializers.ModelSerializer):
     by = serializers.StringRelatedField()
+    # Plain strings in the schema: the hazard's status enum is described once, on the hazard.
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
 
     class Meta:
         model = HazardTransition
@@ -102,6 +105,10 @@ class HazardSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
     )
     department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.all(), allow_null=True, required=False
+    )
+    # Read-only and named per model in the schema ("status" is a different choice set in every app).
+    status = serializers.CharField(
+        read_only=True, help_text="reported, confirmed, ordered, overdue, rectified, …"
     )
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     transitions = HazardTransitionSerializer(many=True, read_only=True)
@@ -212,7 +219,9 @@ class HazardViewSet(ScopedModelViewSet):
     filterset_class = filters.HazardFilterSet
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    @extend_schema(request=TransitionInputSerializer, responses=HazardSerializer)
+    @extend_schema(
+        operation_id="v1_hazards_transition", request=TransitionInputSerializer, responses=HazardSerializer
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -301,6 +310,7 @@ class EnforcementCaseSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
     )
     hazards = serializers.PrimaryKeyRelatedField(queryset=Hazard.objects.all(), many=True, required=False)
     fines = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, decided, closed")
 
     class Meta:
         model = EnforcementCase

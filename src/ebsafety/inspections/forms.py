@@ -188,12 +188,19 @@ class HazardForm(ScopedModelForm):
             "station",
             "rider",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        # A town has tens of thousands of e-bikes and riders: ask for the record number, never list them all.
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "ebike": forms.NumberInput,
+            "rider": forms.NumberInput,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("ebike", "shop", "station", "rider"):
             self.fields[name].help_text = "台账中已有时关联（选填）"
+        self.fields["ebike"].help_text = "台账中电动自行车的编号（选填）"
+        self.fields["rider"].help_text = "台账中骑手的编号（选填）"
 
 
 class HazardReportForm(forms.Form):
@@ -337,6 +344,7 @@ class CasePartyForm(ScopedModelForm):
     class Meta:
         model = CaseParty
         fields = ["kind", "name", "identifier", "person", "shop", "platform"]
+        widgets = {"person": forms.NumberInput}  # the people ledger is large: its record number, not a list
 
 
 class CasePenaltyForm(ScopedModelForm):
