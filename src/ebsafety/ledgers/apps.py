@@ -5,8 +5,3 @@ class LedgersConfig(AppConfig):
     name = "ebsafety.ledgers"
     label = "ledgers"
     verbose_name = "台账"
-
-    def ready(self) -> None:
-        from ebsafety.ledgers import scoping
-
-        scoping.install()

@@ -8,8 +8,7 @@ nothing else of the ledgers (no village census, no shops). People have no sector
 likewise sees only the people behind the records of its sectors. Every other role keeps the core rules (the
 hooks return None for them).
 
-The hooks are attached to the model classes in `LedgersConfig.ready()` because the ledger models module is
-owned elsewhere for now; they belong on the models themselves once that is possible.
+Each ledger model names its hook in its class body (`scope_q_for_membership = scoping.platform_rows`).
 """
 
 from __future__ import annotations
@@ -87,20 +86,9 @@ def _nothing(membership: Any) -> Q:
     return NOTHING
 
 
-def install() -> None:
-    """Attach the hooks (called once from the app config)."""
-    from ebsafety.ledgers import models as m
-
-    hooks = {
-        m.Platform: _platform,
-        m.Station: _stations_or_riders,
-        m.Rider: _stations_or_riders,
-        m.EBike: _ebikes,
-        m.Shop: _nothing,
-        m.RecyclingSite: _nothing,
-        m.Sale: _nothing,
-        m.ImportBatch: _nothing,
-    }
-    for model, build in hooks.items():
-        model.scope_q_for_membership = _platform_only(build)  # type: ignore[attr-defined]
-    m.Person.scope_q_for_membership = staticmethod(_people_q)  # type: ignore[attr-defined]
+# The hooks, set on the ledger model classes as `scope_q_for_membership`.
+platform_itself = _platform_only(_platform)
+platform_rows = _platform_only(_stations_or_riders)
+platform_ebikes = _platform_only(_ebikes)
+platform_nothing = _platform_only(_nothing)
+people = staticmethod(_people_q)

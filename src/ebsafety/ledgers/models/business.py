@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ebsafety.core.choices import Sector
 from ebsafety.core.models import BaseModel, Department, Unit
+from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import PlatformKind, RecordStatus, RetireReason
 
 
@@ -56,6 +57,8 @@ class Shop(RetirableModel):
     scope_department_path: ClassVar[str | None] = "department"
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.MARKET})
     personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
+
+    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
 
     class Meta:
         verbose_name = "门店"
@@ -104,6 +107,8 @@ class RecyclingSite(RetirableModel):
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.RECYCLING})
     personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
 
+    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
+
     class Meta:
         verbose_name = "蓄电池回收储存场所"
         verbose_name_plural = "蓄电池回收储存场所"
@@ -139,6 +144,8 @@ class Platform(RetirableModel):
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.DELIVERY, Sector.COURIER})
     personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
 
+    scope_q_for_membership = ledger_scoping.platform_itself  # platform accounts (see ledgers/scoping.py)
+
     class Meta:
         verbose_name = "外卖快递平台"
         verbose_name_plural = "外卖快递平台"
@@ -173,6 +180,8 @@ class Station(RetirableModel):
 
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.DELIVERY, Sector.COURIER})
     personal_fields: ClassVar[tuple[str, ...]] = ("manager_phone",)
+
+    scope_q_for_membership = ledger_scoping.platform_rows  # platform accounts (see ledgers/scoping.py)
 
     class Meta:
         verbose_name = "外卖快递站点"

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ebsafety.core.choices import Sector
 from ebsafety.core.models import Unit
+from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import BatteryKind, BikeUse, ChargingMethod, ParkingPlace, PlateKind
 from ebsafety.ledgers.models.business import Platform, RetirableModel, Shop, Station
 from ebsafety.ledgers.models.people import Person
@@ -53,6 +54,8 @@ class EBike(RetirableModel):
 
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.PLATES})
 
+    scope_q_for_membership = ledger_scoping.platform_ebikes  # platform accounts (see ledgers/scoping.py)
+
     class Meta:
         verbose_name = "电动自行车"
         verbose_name_plural = "电动自行车"
@@ -95,6 +98,8 @@ class Rider(RetirableModel):
 
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.DELIVERY, Sector.COURIER})
 
+    scope_q_for_membership = ledger_scoping.platform_rows  # platform accounts (see ledgers/scoping.py)
+
     class Meta:
         verbose_name = "骑手"
         verbose_name_plural = "骑手"
@@ -128,6 +133,8 @@ class Sale(RetirableModel):
     unit = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="sales")
 
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.MARKET})
+
+    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
 
     class Meta:
         verbose_name = "新车销售登记"

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from ebsafety.core.models import BaseModel, Job, Unit
+from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 
 
@@ -53,6 +54,8 @@ class ImportBatch(BaseModel):
     message = models.CharField("说明", max_length=300, blank=True)
 
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"updated", "changes", "errors", "warning_list"})
+
+    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
 
     class Meta:
         verbose_name = "台账导入批次"

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from ebsafety.core.models import BaseModel, Unit
+from ebsafety.ledgers import scoping as ledger_scoping
 
 
 class Person(BaseModel):
@@ -21,6 +22,8 @@ class Person(BaseModel):
     unit = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="people")
 
     personal_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
+
+    scope_q_for_membership = ledger_scoping.people  # platform accounts (see ledgers/scoping.py)
 
     class Meta:
         verbose_name = "人员"
