@@ -180,6 +180,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# The client's address for lock-out: behind PROXY_COUNT proxies, from X-Forwarded-For (see core.middleware).
+AXES_CLIENT_IP_CALLABLE = "ebsafety.core.middleware.client_ip"
 
 # Security: every HTTPS-only setting turns on with EBSAFETY_HTTPS=1 (production behind TLS).
 HTTPS = env_bool("EBSAFETY_HTTPS", False)
@@ -288,6 +290,11 @@ LOGGING = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ebsafety@localhost")
 ADMINS = [("admin", a) for a in env_list("ADMINS")]
 WHITENOISE_MANIFEST_STRICT = False

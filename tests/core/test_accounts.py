@@ -162,3 +162,31 @@ def test_security_headers(personas: dict, client_for: Any) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_lock_out_is_per_client_behind_a_proxy(personas: dict, settings: Any) -> None:
+    """Behind nginx every request comes from 127.0.0.1: the client is read from X-Forwarded-For."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    attacker, user = Client(), Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(
+            reverse("login"), {"username": "village", "password": "wrong-1"}, HTTP_X_FORWARDED_FOR="10.9.9.9"
+        )
+    locked = attacker.post(
+        reverse("login"), {"username": "village", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="10.9.9.9"
+    )
+    assert locked.status_code in (403, 429)
+    ok = user.post(
+        reverse("login"), {"username": "village", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="10.1.1.1"
+    )
+    assert ok.status_code == 302
+
+
+def test_client_ip_takes_the_address_the_trusted_proxy_saw(rf: Any, settings: Any) -> None:
+    from ebsafety.core.middleware import client_ip
+
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.1", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "10.1.1.1"  # the spoofed left-most address is ignored
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    assert client_ip(request) == "127.0.0.1"

@@ -53,3 +53,19 @@ class PasswordChangeRequiredMiddleware:
         if self._allowed_paths is None:
             self._allowed_paths = {reverse(name) for name in self.ALLOWED}
         return self._allowed_paths
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's IP address as the last trusted proxy saw it.
+
+    Behind PROXY_COUNT reverse proxies (nginx …) REMOTE_ADDR is the proxy itself; the client is the address
+    the outermost trusted proxy appended to X-Forwarded-For, counted from the right (addresses further left
+    are whatever the client claimed). Used by the login lock-out, so one client cannot lock everyone out.
+    """
+    from django.conf import settings
+
+    count = settings.AXES_IPWARE_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if count and len(forwarded) >= count:
+        return forwarded[-count]
+    return request.META.get("REMOTE_ADDR", "")

@@ -70,7 +70,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     """A filtered, paginated table of the records the user may see, exportable as CSV or XLSX."""
 
     template_name = "generic/object_list.html"
-    # The table paginates (?page=, ?per_page=); the ListView must not paginate too, or every page counts twice.
+    # The table paginates (?page=, ?per_page=); the ListView must not, or every page counts twice.
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views import View
 
 from ebsafety.core.filters import ChangeRecordFilterSet
@@ -93,7 +94,7 @@ def job_status_payload(job: Job) -> dict[str, Any]:
         "progress": job.live_progress(),
         "result": job.result,
         "error": job.message if job.status == "failed" else "",
-        "result_file": job.result_file.url if job.result_file else None,
+        "result_file": reverse("core:job_download", args=[job.pk]) if job.result_file else None,
         "created": job.created.isoformat(),
         "started": job.started.isoformat() if job.started else None,
         "finished": job.finished.isoformat() if job.finished else None,

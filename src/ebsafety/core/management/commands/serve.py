@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 str(options["workers"]),
                 "--access-logfile",
                 "-",
+                "--no-control-socket",
                 "--timeout",
                 "120",
             ]
