@@ -246,3 +246,20 @@ def _category(code: str) -> int:
     from ebsafety.inspections.models import HazardCategory
 
     return HazardCategory.objects.get(code=code).pk
+
+
+def test_office_edits_the_checklist(personas: dict, client_for: Any) -> None:
+    from ebsafety.inspections.models import ChecklistItem
+
+    client = client_for(personas["office"])
+    template = ChecklistTemplate.active_for("building")
+    item = template.items.first()
+    response = client.post(reverse("inspections:checklistitem_delete", args=[item.pk]))
+    assert response.status_code == 302 and response["Location"] == template.get_absolute_url()
+    assert not ChecklistItem.objects.filter(pk=item.pk).exists()
+    assert (
+        client_for(personas["locality"])
+        .post(reverse("inspections:checklistitem_delete", args=[template.items.first().pk]))
+        .status_code
+        == 403
+    )

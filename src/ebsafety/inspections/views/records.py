@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, ProtectedError, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 
 from ebsafety.core.models import Attachment
@@ -315,7 +317,20 @@ class ChecklistItemEditView(generic.ObjectEditView):
 
 
 class ChecklistItemDeleteView(generic.ObjectDeleteView):
+    """Removing an item returns to its checklist (items have no list page of their own)."""
+
     model = ChecklistItem
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        item = get_object_or_404(self.get_queryset(), pk=pk)
+        template_url = item.template.get_absolute_url()
+        try:
+            item.delete()
+        except ProtectedError:
+            from django.contrib import messages
+
+            messages.error(request, "该检查项已有检查结果，不能删除；可停用整个检查表后新建。")
+        return redirect(template_url)
 
 
 def crud(prefix: str, name: str, views: dict) -> list[URLPattern]:
