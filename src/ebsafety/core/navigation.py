@@ -14,8 +14,9 @@ from ebsafety.core.choices import Action
 class MenuItem:
     label: str
     url_name: str
-    model: str | None = None  # "app_label.ModelName": shown when the user may view it
+    model: str | None = None  # "app_label.ModelName": shown when the user's roles grant `action` on it
     office_only: bool = False
+    action: str = Action.VIEW
 
     @property
     def url(self) -> str:
@@ -42,7 +43,7 @@ MENU: list[MenuGroup] = [
             MenuItem("骑手", "ledgers:rider_list", "ledgers.Rider"),
             MenuItem("新车销售", "ledgers:sale_list", "ledgers.Sale"),
             MenuItem("台账汇总", "ledgers:summary", "ledgers.EBike"),
-            MenuItem("导入台账", "ledgers:import", "ledgers.EBike"),
+            MenuItem("导入台账", "ledgers:import", "ledgers.EBike", action=Action.ADD),
             MenuItem("导入批次", "ledgers:importbatch_list", "ledgers.ImportBatch"),
             MenuItem("我的半月报", "ledgers:submission_mine", "ledgers.Submission"),
             MenuItem("半月报完成情况", "ledgers:submission_table", "ledgers.Submission"),
@@ -70,7 +71,7 @@ MENU: list[MenuGroup] = [
     MenuGroup(
         "检查执法",
         [
-            MenuItem("记录检查", "inspections:inspection_add", "inspections.Inspection"),
+            MenuItem("记录检查", "inspections:inspection_add", "inspections.Inspection", action=Action.ADD),
             MenuItem("检查记录", "inspections:inspection_list", "inspections.Inspection"),
             MenuItem("隐患", "inspections:hazard_list", "inspections.Hazard"),
             MenuItem("随手拍上报", "inspections:volunteer_report", "inspections.Hazard"),
@@ -120,7 +121,7 @@ def menu_for(user: Any) -> list[dict[str, Any]]:
                 continue
             if item.model is not None:
                 model = apps.get_model(item.model)
-                if Action.VIEW not in allowed_actions(user, model):
+                if item.action not in allowed_actions(user, model):
                     continue
             items.append({"label": item.label, "url": item.url})
         if items:

@@ -27,6 +27,8 @@ from django.db.models import Q
 from ebsafety.core.choices import Action, Role
 
 NOTHING = Q(pk__in=[])
+# "Every row": not Q(), which vanishes when OR-ed with another condition.
+EVERYTHING = Q(pk__isnull=False)
 
 
 def unit_scope_q(model: type[models.Model], path: str) -> Q:

@@ -39,4 +39,6 @@ class CalendarDay(BaseModel):
     @classmethod
     def scope_q_for_unit_path(cls, path: str) -> models.Q:
         """The calendar is shared by everyone: any membership sees it."""
-        return models.Q(pk__isnull=False)  # not Q(): an empty Q vanishes when OR-ed with another
+        from ebsafety.core.scoping import EVERYTHING
+
+        return EVERYTHING

@@ -317,7 +317,12 @@ class ObjectDeleteView(ScopedMixin, View):
             messages.error(request, f"无法删除“{obj}”：仍有记录引用它（{names}）。")
             return redirect(obj.get_absolute_url())  # type: ignore[attr-defined]
         messages.success(request, f"已删除{meta.verbose_name}“{obj}”。")
-        return redirect(reverse(f"{meta.app_label}:{meta.model_name}_list"))
+        return redirect(self.get_success_url(obj))
+
+    def get_success_url(self, obj: models.Model) -> str:
+        """Where to go after deleting (the model's list; child records override it to go to their parent)."""
+        meta = self.model._meta
+        return reverse(f"{meta.app_label}:{meta.model_name}_list")
 
 
 def querystring(**params: Any) -> str:
