@@ -241,6 +241,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    # Behind PROXY_COUNT proxies the throttles read the client from X-Forwarded-For, counted from the right.
+    "NUM_PROXIES": env_int("PROXY_COUNT", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ebsafety API",

@@ -41,6 +41,7 @@ class Command(BaseCommand):
                 "--access-logfile",
                 "-",
                 "--no-control-socket",
+                "--preload",  # import the project once, before forking: no slow first request per worker
                 "--timeout",
                 "120",
             ]
