@@ -280,6 +280,7 @@ DEMO_BUILDERS = [
     "ebsafety.ledgers.submissions_demo.build_submissions_demo",
     "ebsafety.tips.demo.build_tips_demo",
     "ebsafety.inspections.demo.build_inspections_demo",
+    "ebsafety.ledgers.demo.build_ledgers_demo",
 ]
 
 LOGGING = {

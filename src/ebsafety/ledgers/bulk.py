@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -13,6 +14,26 @@ from django.db import connection, models
 
 CHUNK = 5000
 COPY_ROWS = 100_000  # rows per CSV block streamed to COPY
+# SQLite's page cache while a large load runs (KiB). The default 2 MB makes every insert into the random
+# frame-number index (and the other nine on the e-bike table) re-read pages from the OS.
+SQLITE_LOAD_CACHE_KIB = 131_072
+
+
+@contextlib.contextmanager
+def load_settings() -> Iterator[None]:
+    """Connection settings for a bulk load, restored afterwards (SQLite: a larger page cache)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:

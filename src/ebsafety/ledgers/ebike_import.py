@@ -302,11 +302,18 @@ class EBikeImport:
     # -- writing --------------------------------------------------------------------------------------
     def write(self, retire_ids: list[int], progress: Callable[..., None]) -> dict[str, Any]:
         """Changes and retirements through the handler, then the new bikes and their owners in bulk."""
+        with bulk.load_settings():
+            return self._write(retire_ids, progress)
+
+    def _write(self, retire_ids: list[int], progress: Callable[..., None]) -> dict[str, Any]:
         written = self.handler.write(self.existing, retire_ids, progress)
         adds = self.adds
         if adds.is_empty():
             return written
+        started = time.perf_counter()
         owners = self._owner_ids(adds)
+        self.timings["write_owners_s"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         ids = bulk.allocate_ids(EBike, len(adds))
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
@@ -333,6 +340,7 @@ class EBikeImport:
             "shop_id": None,
         }
         bulk.insert_columns(EBike, insert_columns, columns, constants, progress=progress, total=len(adds))
+        self.timings["write_bikes_s"] = round(time.perf_counter() - started, 3)
         written["added"] = written["added"] + ids
         return written
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
@@ -154,17 +154,23 @@ def run_import(
                 batch = new_batch(kind, unit, mode, source, user)
             handler.batch = batch
             progress(0, max(outcome.accepted, 1), "正在写入")
+            step = time.perf_counter()
             written = write(retire, progress)
+            outcome.timings["write_rows_s"] = round(time.perf_counter() - step, 3)
             outcome.added_ids = written["added"]
             outcome.changed_ids = written["changed"]
             outcome.retired_ids = written["retired"]
             outcome.retired = len(written["retired"])
             outcome.committed = True
+            step = time.perf_counter()
             finish_batch(batch, outcome)
+            outcome.timings["write_outcome_s"] = round(time.perf_counter() - step, 3)
             from ebsafety.ledgers.submissions import record_submission
 
             extra = {"period": submission_period} if submission_period is not None else {}
             record_submission(batch, user, **extra)  # the half-month submission this file makes (idempotent)
+            step = time.perf_counter()
+        outcome.timings["commit_s"] = round(time.perf_counter() - step, 3)
         outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
     elif batch is not None:
         finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
@@ -190,7 +196,13 @@ def _plan_columnwise(
         outcome.to_retire_count = len(outcome.to_retire)
     outcome.timings.update(engine.timings)
     outcome.timings["match_s"] = round(time.perf_counter() - started, 3)
-    return engine.write
+
+    def write(retire: list[int], progress: Progress) -> dict[str, Any]:
+        written = engine.write(retire, progress)
+        outcome.timings.update({k: v for k, v in engine.timings.items() if k.startswith("write_")})
+        return written
+
+    return write
 
 
 def _plan_rowwise(
@@ -265,8 +277,8 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -
 
     batch = ImportBatch(kind=kind, unit=unit, mode=mode, original_name=source.name[:200], uploaded_by=user)
     batch.file_size = source.path.stat().st_size
-    with source.path.open("rb") as handle:
-        batch.original_file.save(source.name, ContentFile(handle.read()), save=False)
+    with source.path.open("rb") as handle:  # copied in chunks: a 1M-row file is 100-200 MB
+        batch.original_file.save(source.name, File(handle), save=False)
     batch.save()
     return batch
 
