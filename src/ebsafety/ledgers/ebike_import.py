@@ -34,6 +34,7 @@ from ebsafety.ledgers.parsing import Issue, ParsedRow
 from ebsafety.ledgers.reader import SourceFile
 
 WARNINGS = ("w_compound", "w_plate", "w_voltage")  # in the order row_rules adds them
+ANALYZE_AFTER = 50_000  # rows added by one import after which PostgreSQL's planner statistics are renewed
 LOOKUP_CHUNK = 5000  # keys per IN (…) list on SQLite (its limit is 32,766 parameters); PostgreSQL: = ANY
 
 
@@ -341,6 +342,11 @@ class EBikeImport:
         }
         bulk.insert_columns(EBike, insert_columns, columns, constants, progress=progress, total=len(adds))
         self.timings["write_bikes_s"] = round(time.perf_counter() - started, 3)
+        if connection.vendor == "postgresql" and len(adds) >= ANALYZE_AFTER:
+            # Fresh statistics, or the next queries (lists, exports) plan for the tables as they were.
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, EBike))
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {tables}")
         written["added"] = written["added"] + ids
         return written
 
