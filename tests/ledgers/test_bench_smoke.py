@@ -160,3 +160,18 @@ def test_ebike_export_is_the_same_by_columns(bench_unit: Unit, tmp_path: Path, m
         sheets.append(sheet.to_python())
     assert sheets[0] == sheets[1]
     assert sheets[0][1][sheets[0][0].index("备注")] == "'=HYPERLINK(1)"
+
+
+def test_xlsx_from_frames_writes_categorical_columns_as_text(tmp_path: Path) -> None:
+    """rustpy-xlsxwriter 0.8 writes a dictionary-encoded column as blank cells; the writer casts it first."""
+    import polars as pl
+    from python_calamine import CalamineWorkbook
+
+    from ebsafety.core.exports import write_xlsx_frames
+
+    frame = pl.DataFrame({"类型": ["锂离子", "=cmd", None], "数量": [1, None, 3]})
+    frame = frame.with_columns(pl.col("类型").cast(pl.Categorical))
+    path = tmp_path / "cat.xlsx"
+    path.write_bytes(write_xlsx_frames(["类型", "数量"], [frame], "导出"))
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("导出").to_python()
+    assert rows == [["类型", "数量"], ["锂离子", 1.0], ["'=cmd", ""], ["", 3.0]]

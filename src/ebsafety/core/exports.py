@@ -91,16 +91,17 @@ def write_xlsx_frames(header: list[str], frames: Iterable[pl.DataFrame], sheet_n
 
 
 def _neutralised(frame: pl.DataFrame) -> list[pl.Expr]:
-    """Text columns with a leading apostrophe on cells a spreadsheet would run as a formula."""
+    """Text columns with a leading apostrophe on cells a spreadsheet would run as a formula. Categorical
+    columns become plain text first: rustpy-xlsxwriter 0.8 writes dictionary-encoded columns as blanks."""
     prefixes = "^[" + "".join("\\" + c if c in "-\\" else c for c in FORMULA_PREFIXES) + "]"
-    return [
-        pl.when(pl.col(name).str.contains(prefixes))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String
-    ]
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+            text = pl.col(name).cast(pl.String)
+            exprs.append(
+                pl.when(text.str.contains(prefixes)).then(pl.lit("'") + text).otherwise(text).alias(name)
+            )
+    return exprs
 
 
 def render(rows: Iterable[list[Any]], fmt: str, sheet_name: str = "导出") -> bytes:
