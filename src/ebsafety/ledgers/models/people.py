@@ -40,8 +40,6 @@ class Person(BaseModel):
         indexes = [
             # matching rows without an ID number: name + phone
             models.Index(fields=["phone", "name"], name="person_phone_name"),
-            # people of a unit (scoped lists)
-            models.Index(fields=["unit"], name="person_unit"),
         ]
 
     def __str__(self) -> str:
