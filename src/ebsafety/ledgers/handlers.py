@@ -8,6 +8,7 @@ they touch also gets its own change record.
 from __future__ import annotations
 
 import datetime
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ MAX_COMPLIANT_VOLTAGE = 48
 TEXT_DEFAULT = ""
 
 
-class Handler:
+class Handler(ABC):
     model: type[models.Model]
 
     def __init__(self, spec: LedgerSpec, unit: Unit, mode: str, today: datetime.date | None = None) -> None:
@@ -53,7 +54,7 @@ class Handler:
     def warn(self, parsed: ParsedRow, key: str, message: str) -> None:
         parsed.warnings.append(Issue(parsed.row, self.header_text(key), message))
 
-    def row_rules(self, parsed: ParsedRow) -> None:
+    def row_rules(self, parsed: ParsedRow) -> None:  # noqa: B027 - optional hook, most ledgers have none
         """Cross-column rules of one row (after every cell passed its own checks)."""
 
     def key(self, parsed: ParsedRow) -> Any:
@@ -63,14 +64,17 @@ class Handler:
         unit = Unit.objects.filter(pk=unit_id).only("name").first()
         return unit.name if unit else str(unit_id)
 
+    @abstractmethod
     def match(self, plans: list[Any]) -> None:
-        raise NotImplementedError
+        """Set each plan's action (add / change / unchanged / conflict) against the stored records."""
 
+    @abstractmethod
     def missing_from_file(self, plans: list[Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The unit's active records the file no longer lists (proposed for retirement in full mode)."""
 
+    @abstractmethod
     def write(self, plans: list[Any], retire_ids: list[int], progress: Callable[..., None]) -> dict[str, Any]:
-        raise NotImplementedError
+        """Write the plans (and the confirmed retirements); return the ids added, changed and retired."""
 
 
 # --------------------------------------------------------------------------------------------------------
