@@ -17,12 +17,15 @@ logger = logging.getLogger(__name__)
 MAX_SPAN_DAYS = 3660  # refuse absurd spans instead of looping for ever
 
 
+# The years whose State Council arrangement the installed library knows.
+LIBRARY_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+
+
 @functools.lru_cache(maxsize=4096)
 def _library_workday(day: datetime.date) -> bool | None:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
+    if day.year not in LIBRARY_YEARS:
         return None
+    return bool(chinese_calendar.is_workday(day))
 
 
 def _overrides(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -40,9 +41,9 @@ def may_import(user: Any, kind: str, unit: Unit) -> bool:
 @contextmanager
 def local_path(batch: ImportBatch) -> Iterator[Path]:
     """The batch's original file as a local path (copied out of non-filesystem storage when needed)."""
-    try:
+    if isinstance(batch.original_file.storage, FileSystemStorage):
         yield Path(batch.original_file.path)
-    except NotImplementedError:
+    else:
         suffix = Path(batch.original_name).suffix
         with tempfile.NamedTemporaryFile(suffix=suffix) as handle, batch.original_file.open("rb") as source:
             shutil.copyfileobj(source, handle)
