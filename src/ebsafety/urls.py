@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("ebsafety.core.api.urls")),
     path("api/v1/", include("ebsafety.ledgers.api_urls")),
     path("api/v1/", include("ebsafety.inspections.api_urls")),
+    path("api/v1/", include("ebsafety.tips.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

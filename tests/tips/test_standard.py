@@ -41,6 +41,8 @@ class TipsWorld(StandardModelTests):
 class TestTipStandard(TipsWorld):
     model = Tip
     url_prefix = "tips:tip"
+    api_list_url = "/api/v1/tips/"
+    api_key = "tracking_code"
     export_key_column = "查询码"
     key_field = "tracking_code"
     personas_to_check = (
@@ -70,6 +72,7 @@ class TestTipStandard(TipsWorld):
 class TestRewardStandard(TipsWorld):
     model = Reward
     url_prefix = "tips:reward"
+    api_list_url = "/api/v1/tip-rewards/"
     export_key_column = "编号"
     personas_to_check = ("office", "leader", "tips_officer", "locality", "property", "department")
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from ebsafety.core.models import Unit
 from ebsafety.tips.choices import Handover, Outcome, RewardStatus, TipSource, TipStatus
 from ebsafety.tips.models import Reward, Tip, TipCategory
 from ebsafety.tips.models.tips import normalise_tracking_code
+
+
+def _subtree(queryset: QuerySet, lookup: str, code: str) -> QuerySet:
+    unit = Unit.objects.filter(code=code.strip()).first()
+    return queryset.filter(**{f"{lookup}__path__startswith": unit.path}) if unit else queryset.none()
 
 
 class TipFilterSet(django_filters.FilterSet):
@@ -23,6 +29,8 @@ class TipFilterSet(django_filters.FilterSet):
     created_before = django_filters.DateFilter(
         label="收到日期止", field_name="created", lookup_expr="date__lte"
     )
+    # drill-down from the figures page: the unit and everything below it
+    within = django_filters.CharFilter(label="单位编码（含下级）", method="filter_within")
 
     class Meta:
         model = Tip
@@ -35,10 +43,16 @@ class TipFilterSet(django_filters.FilterSet):
             q |= Q(tracking_code__startswith=code)
         return queryset.filter(q)
 
+    def filter_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _subtree(queryset, "unit", value)
+
 
 class RewardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=RewardStatus.choices)
     paid_month = django_filters.CharFilter(label="发放月份（YYYY-MM）", method="month")
+    # drill-down from the figures page: rewards of the hazards (verified tips) in the unit's subtree, as
+    # `TipQuerySet.figures()` counts them
+    within = django_filters.CharFilter(label="单位编码（含下级）", method="filter_within")
 
     class Meta:
         model = Reward
@@ -50,3 +64,6 @@ class RewardFilterSet(django_filters.FilterSet):
         except ValueError:
             return queryset.none()
         return queryset.filter(paid_on__year=year, paid_on__month=month)
+
+    def filter_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _subtree(queryset, "hazard_tip__unit", value)

@@ -193,9 +193,10 @@ def record_hotline_tip(data: Submission, by: Any, photos: Iterable[Any] = ()) ->
     """A tip taken on the reporting phone, entered by staff on the caller's behalf."""
     if not (by.is_office or by.has_role(Role.TIPS_OFFICER)):
         raise PermissionDenied("只有举报受理员和整治办可以登记电话举报。")
-    tip = submit_tip(data, source=TipSource.HOTLINE, photos=photos, received_by=by)
-    if not can(by, Action.VIEW, tip):
-        raise PermissionDenied("该举报所在单位不在您的管辖范围内。")
+    with transaction.atomic():  # a tip outside the caller's scope is not kept (nor notified)
+        tip = submit_tip(data, source=TipSource.HOTLINE, photos=photos, received_by=by)
+        if not can(by, Action.VIEW, tip):
+            raise PermissionDenied("该举报所在单位不在您的管辖范围内。")
     return tip
 
 

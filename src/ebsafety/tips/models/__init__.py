@@ -1,4 +1,4 @@
-from ebsafety.tips.models.rewards import Reward
+from ebsafety.tips.models.rewards import Reward, RewardQuerySet
 from ebsafety.tips.models.tips import (
     PHONE_VALIDATOR,
     Tip,
@@ -11,6 +11,7 @@ from ebsafety.tips.models.tips import (
 __all__ = [
     "PHONE_VALIDATOR",
     "Reward",
+    "RewardQuerySet",
     "Tip",
     "TipCategory",
     "TipQuerySet",

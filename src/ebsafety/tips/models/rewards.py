@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from ebsafety.core.choices import Role
 from ebsafety.core.models import Unit
-from ebsafety.core.models.base import ALL_ACTIONS, READ, WRITE, BaseModel
+from ebsafety.core.models.base import ALL_ACTIONS, READ, WRITE, BaseModel, ScopedQuerySet
 from ebsafety.tips.choices import PaymentMethod, RewardStatus, RewardTier
 from ebsafety.tips.models.tips import Tip
+
+
+class RewardQuerySet(ScopedQuerySet):
+    """Rewards, with the payout ledger's totals (the page and the API read the same numbers)."""
+
+    def payout_ledger(self) -> dict[str, Any]:
+        """Paid rewards by month, newest first (count and amount), their overall totals, and the approved
+        rewards still to be paid."""
+        paid = self.filter(status=RewardStatus.PAID)
+        months = list(
+            paid.annotate(month=TruncMonth("paid_on"))
+            .values("month")
+            .annotate(count=Count("pk"), amount=Sum("amount"))
+            .order_by("-month")
+        )
+        return {
+            "months": months,
+            "totals": paid.aggregate(count=Count("pk"), amount=Sum("amount")),
+            "pending": self.filter(status=RewardStatus.APPROVED).aggregate(
+                count=Count("pk"), amount=Sum("amount")
+            ),
+        }
 
 
 class Reward(BaseModel):
@@ -58,6 +81,8 @@ class Reward(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = RewardQuerySet.as_manager()
 
     role_actions: ClassVar[dict[str, frozenset[str]]] = {
         Role.OFFICE: ALL_ACTIONS,

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -159,22 +158,7 @@ class PayoutLedgerView(generic.ScopedMixin, View):
     model = Reward
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        paid = self.get_queryset().filter(status=RewardStatus.PAID)
-        months = (
-            paid.annotate(month=TruncMonth("paid_on"))
-            .values("month")
-            .annotate(count=Count("pk"), amount=Sum("amount"))
-            .order_by("-month")
-        )
-        totals = paid.aggregate(count=Count("pk"), amount=Sum("amount"))
-        pending = (
-            self.get_queryset()
-            .filter(status=RewardStatus.APPROVED)
-            .aggregate(count=Count("pk"), amount=Sum("amount"))
-        )
-        return render(
-            request, "tips/payout_ledger.html", {"months": months, "totals": totals, "pending": pending}
-        )
+        return render(request, "tips/payout_ledger.html", self.get_queryset().payout_ledger())
 
 
 class RewardHistoryView(ReadOnlyHistoryView):

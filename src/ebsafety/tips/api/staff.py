@@ -1,0 +1,665 @@
+"""The staff REST API of tips: the tips officer's and the office's work, scoped like the pages.
+
+- `GET /tips/`, `GET /tips/{id}/`: the tips the caller may see (filters as on the list page);
+- `POST /tips/`: a tip taken on the reporting phone (the hotline entry), photos as multipart `photos`;
+- `POST /tips/{id}/{accept|forward|merge|reject|verify|propose_reward}/`: triage, verification, reward;
+- `GET /tip-rewards/`, `GET /tip-rewards/{id}/`, `GET /tip-rewards/ledger/` (monthly totals);
+- `POST /tip-rewards/{id}/{approve|decline|pay}/`.
+
+Every action calls `ebsafety.tips.services`, which checks who may do it and records it. A record out of the
+caller's scope is 404; a role that may not act is 403; a refused transition is 409 and a bad input 400, each
+with the reason in Chinese, and nothing changes. The reporter's name and phone are in full only on a tip's
+or a reward's own page (`retrieve`) for a tips officer, and each such view is written to the change log;
+everyone else, and every list, gets them masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ebsafety.core.api.base import ScopedModelViewSet
+from ebsafety.core.choices import Action
+from ebsafety.core.models import Department, Unit
+from ebsafety.tips import disclosure, filters, services
+from ebsafety.tips.choices import PaymentMethod, RewardTier
+from ebsafety.tips.models import Reward, Tip, TipCategory, TipTransition
+
+# Model field → API field, for the services' own validation messages.
+FIELD_NAMES = {
+    "reporter_name": "name",
+    "reporter_phone": "phone",
+    "reject_reason": "reason",
+    "decision_note": "note",
+    "payment_method": "payment_method",
+}
+REFUSED = OpenApiResponse(description="操作被拒绝：状态不允许（原因见 detail），未做任何修改")
+INVALID = OpenApiResponse(description="输入有误：逐字段的中文错误信息，未做任何修改")
+FORBIDDEN = OpenApiResponse(description="您的角色无权执行此操作")
+NOT_FOUND = OpenApiResponse(description="记录不存在或不在您的管辖范围内")
+
+
+def _scoped(field: serializers.RelatedField, user: Any) -> None:
+    """Narrow a related field's choices to what the caller may see."""
+    if field.queryset is not None:
+        field.queryset = field.queryset.visible_to(user)
+
+
+def _not_found(label: str) -> dict[str, str]:
+    return {
+        "does_not_exist": f"{label}不存在或不在您的管辖范围内。",
+        "invalid": f"{label}编码无效。",
+        "incorrect_type": f"{label}编号无效。",
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Serializers
+
+
+class TipTransitionSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema: the tip's status enum is described once, on the tip.
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = TipTransition
+        fields = ["from_status", "to_status", "actor_label", "at", "note"]
+
+
+class TipSerializer(serializers.ModelSerializer):
+    """A tip as staff see it. `reporter_name` / `reporter_phone` are masked unless the serializer's context
+    says `reveal` (a tips officer's retrieve, logged by `disclosure.reporter_for`)."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text="new, accepted, forwarded, duplicate, rejected, verified"
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_anonymous = serializers.BooleanField(read_only=True)
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    transitions = TipTransitionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Tip
+        fields = [
+            "id",
+            "tracking_code",
+            "source",
+            "category",
+            "category_name",
+            "description",
+            "unit",
+            "unit_name",
+            "address",
+            "status",
+            "status_display",
+            "is_anonymous",
+            "contact_consent",
+            "reporter_name",
+            "reporter_phone",
+            "duplicate_of",
+            "reject_reason",
+            "department",
+            "handover",
+            "hazard_ref",
+            "forwarded_to",
+            "forwarded_on",
+            "outcome",
+            "verified_at",
+            "verification_note",
+            "transitions",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+    def _reporter(self, tip: Tip) -> dict[str, str]:
+        cache = self.context.setdefault("_reporters", {})
+        if tip.pk not in cache:
+            request = self.context.get("request")
+            if self.context.get("reveal") and request is not None:
+                cache[tip.pk] = disclosure.reporter_for(tip, request.user)
+            else:
+                cache[tip.pk] = disclosure.masked_reporter(tip)
+        return cache[tip.pk]
+
+    def get_reporter_name(self, tip: Tip) -> str:
+        return self._reporter(tip)["reporter_name"]
+
+    def get_reporter_phone(self, tip: Tip) -> str:
+        return self._reporter(tip)["reporter_phone"]
+
+
+class HotlineTipSerializer(serializers.Serializer):
+    """A tip taken on the reporting phone (the caller's name and phone optional, as on the public page)."""
+
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=TipCategory.objects.filter(is_active=True),
+        error_messages={"required": "请选择举报类别。", **_not_found("举报类别")},
+    )
+    description = serializers.CharField(max_length=2000, error_messages={"required": "请描述隐患情况。"})
+    unit = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Unit.objects.filter(kind__in=services.PUBLIC_UNIT_KINDS),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="小区或楼栋编码；不填时须填写详细地址",
+        error_messages=_not_found("小区或楼栋"),
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    contact_consent = serializers.BooleanField(required=False, default=False)
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="最多 4 张照片（multipart；按内容检查、重新编码、去除 EXIF 和位置信息）",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            _scoped(self.fields["unit"], request.user)
+
+    def submission(self) -> services.Submission:
+        data = self.validated_data
+        return services.Submission(
+            category=data["category"],
+            description=data["description"],
+            unit=data["unit"],
+            address=data["address"],
+            name=data["name"],
+            phone=data["phone"],
+            contact_consent=data["contact_consent"],
+        )
+
+
+class AcceptSerializer(serializers.Serializer):
+    """Accept: the tip becomes a hazard for the responsible unit (default: the tip's) and department."""
+
+    unit = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Unit.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_not_found("单位"),
+    )
+    department = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_not_found("部门"),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            _scoped(self.fields["unit"], request.user)
+
+
+class ForwardSerializer(AcceptSerializer):
+    """Forward to the district department for verification: the receiving body and the date."""
+
+    forwarded_to = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    forwarded_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=Tip.objects.all(),
+        help_text="更早的同一隐患举报的编号",
+        error_messages={"required": "请选择要合并到的举报。", **_not_found("举报")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            _scoped(self.fields["into"], request.user)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="举报人可见")
+
+
+class VerifySerializer(serializers.Serializer):
+    outcome = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="true（属实）、partly（部分属实）、false（不属实）",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProposeRewardSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=RewardTier.choices, required=False, default=RewardTier.REPORTED)
+    is_major = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RewardSerializer(serializers.ModelSerializer):
+    """A reward. The payee is the reporter of the rewarded tip (`tip`): masked unless `reveal`."""
+
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status = serializers.CharField(read_only=True, help_text="proposed, approved, paid, declined")
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    tip_tracking_code = serializers.CharField(source="tip.tracking_code", read_only=True)
+    payee_name = serializers.SerializerMethodField()
+    payee_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reward
+        fields = [
+            "id",
+            "hazard_tip",
+            "tip",
+            "tip_tracking_code",
+            "unit",
+            "tier",
+            "is_major",
+            "amount",
+            "status",
+            "status_display",
+            "payee_name",
+            "payee_phone",
+            "decided_at",
+            "decision_note",
+            "paid_on",
+            "payment_method",
+            "payment_ref",
+            "payee_confirmed",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+    def _payee(self, reward: Reward) -> dict[str, str]:
+        cache = self.context.setdefault("_payees", {})
+        if reward.pk not in cache:
+            request = self.context.get("request")
+            if self.context.get("reveal") and request is not None:
+                cache[reward.pk] = disclosure.reporter_for(reward.tip, request.user)
+            else:
+                cache[reward.pk] = disclosure.masked_reporter(reward.tip)
+        return cache[reward.pk]
+
+    def get_payee_name(self, reward: Reward) -> str:
+        return self._payee(reward)["reporter_name"]
+
+    def get_payee_phone(self, reward: Reward) -> str:
+        return self._payee(reward)["reporter_phone"]
+
+
+class ApproveRewardSerializer(serializers.Serializer):
+    """The office approves, perhaps with another tier, amount or recipient (a new recipient needs a note)."""
+
+    tier = serializers.ChoiceField(choices=RewardTier.choices, required=False, allow_null=True, default=None)
+    is_major = serializers.BooleanField(required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    recipient = serializers.PrimaryKeyRelatedField(
+        queryset=Tip.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="获奖举报（该隐患的举报之一）的编号",
+        error_messages=_not_found("举报"),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            _scoped(self.fields["recipient"], request.user)
+
+
+class DeclineRewardSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaymentSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(
+        error_messages={"required": "请填写发放日期。", "invalid": "日期格式应为 YYYY-MM-DD。"}
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, error_messages={"required": "请选择发放方式。"}
+    )
+    payee_confirmed = serializers.BooleanField(required=False, default=False)
+    payment_ref = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class LedgerMonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="该月第一天")
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class LedgerTotalSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
+class PayoutLedgerSerializer(serializers.Serializer):
+    months = LedgerMonthSerializer(many=True)
+    totals = LedgerTotalSerializer()
+    pending = LedgerTotalSerializer()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running a service
+
+
+def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    params = serializer_class(data=request.data, context={"request": request})
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _run(perform: Callable[[], Any]) -> tuple[Any, Response | None]:
+    """Run one service call; a refusal becomes its answer (400 with the fields, 409, 403) and the
+    transaction is rolled back, so nothing changes."""
+    try:
+        with transaction.atomic():
+            return perform(), None
+    except DjangoPermissionDenied as exc:
+        return None, Response(
+            {"detail": str(exc) or "您的角色无权执行此操作。"}, status=status.HTTP_403_FORBIDDEN
+        )
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            errors = {FIELD_NAMES.get(k, k): v for k, v in exc.message_dict.items()}
+            return None, Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        return None, Response({"detail": "；".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+
+
+def _responses(ok: Any, code: int = 200) -> dict[int, Any]:
+    return {code: ok, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND, 409: REFUSED}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Viewsets
+
+
+@extend_schema_view(
+    list=extend_schema(summary="举报列表（本人管辖范围内；举报人信息均已遮蔽）"),
+    retrieve=extend_schema(summary="一条举报（举报受理员可见举报人完整信息，每次查看都会记录）"),
+    create=extend_schema(
+        summary="登记电话举报",
+        request={"application/json": HotlineTipSerializer, "multipart/form-data": HotlineTipSerializer},
+        responses=_responses(TipSerializer, 201),
+    ),
+)
+class TipViewSet(ScopedModelViewSet):
+    """Tips within the caller's scope, the hotline entry and the triage / verification / reward actions."""
+
+    queryset = Tip.objects.select_related("unit", "category", "department").prefetch_related("transitions")
+    serializer_class = TipSerializer
+    filterset_class = filters.TipFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "reveal": self.action == "retrieve"}
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"  # the reporter's identity must not stay in caches
+        return response
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = HotlineTipSerializer(data=request.data, context={"request": request})
+        params.is_valid(raise_exception=True)
+        photos = request.FILES.getlist("photos")
+        tip, refused = _run(
+            lambda: services.record_hotline_tip(params.submission(), request.user, photos=photos)
+        )
+        if refused is not None:
+            return refused
+        return Response(self._tip_data(tip), status=status.HTTP_201_CREATED)
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def _tip(self, request: Request, pk: Any) -> Tip:
+        tip = Tip.objects.visible_to(request.user).select_related("unit", "category").filter(pk=pk).first()
+        if tip is None:
+            raise NotFound("举报不存在或不在您的管辖范围内。")
+        return tip
+
+    def _tip_data(self, tip: Tip) -> dict[str, Any]:
+        fresh = (
+            self.get_queryset().model.objects.select_related("unit", "category", "department").get(pk=tip.pk)
+        )
+        return TipSerializer(fresh, context={"request": self.request}).data
+
+    def _act(
+        self,
+        request: Request,
+        pk: Any,
+        inputs: type[serializers.Serializer],
+        perform: Callable[[Tip, dict[str, Any]], Any],
+    ) -> Response:
+        """Find the tip (404 out of scope), read the inputs (400), run the service (403 / 400 / 409)."""
+        tip = self._tip(request, pk)
+        data = _input(inputs, request)
+        _, refused = _run(lambda: perform(tip, data))
+        return refused or Response(self._tip_data(tip))
+
+    @extend_schema(
+        summary="受理：转为隐患处置", request=AcceptSerializer, responses=_responses(TipSerializer)
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            AcceptSerializer,
+            lambda tip, data: services.accept(
+                tip, request.user, unit=data["unit"], department=data["department"], note=data["note"]
+            ),
+        )
+
+    @extend_schema(
+        summary="受理：移交区级部门核查", request=ForwardSerializer, responses=_responses(TipSerializer)
+    )
+    @action(detail=True, methods=["post"])
+    def forward(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            ForwardSerializer,
+            lambda tip, data: services.accept(
+                tip,
+                request.user,
+                forward=True,
+                unit=data["unit"],
+                department=data["department"],
+                forwarded_to=data["forwarded_to"],
+                forwarded_on=data["forwarded_on"],
+                note=data["note"],
+            ),
+        )
+
+    @extend_schema(summary="作为重复举报合并", request=MergeSerializer, responses=_responses(TipSerializer))
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            MergeSerializer,
+            lambda tip, data: services.merge_duplicate(tip, data["into"], request.user),
+        )
+
+    @extend_schema(
+        summary="不予受理（理由举报人可见）", request=RejectSerializer, responses=_responses(TipSerializer)
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            RejectSerializer,
+            lambda tip, data: services.reject(tip, request.user, data["reason"]),
+        )
+
+    @extend_schema(summary="登记核查结果", request=VerifySerializer, responses=_responses(TipSerializer))
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            VerifySerializer,
+            lambda tip, data: services.record_verification(tip, request.user, data["outcome"], data["note"]),
+        )
+
+    @extend_schema(
+        summary="提出奖励（核查属实的隐患，每个隐患一次）",
+        request=ProposeRewardSerializer,
+        responses=_responses(RewardSerializer, 201),
+    )
+    @action(detail=True, methods=["post"])
+    def propose_reward(self, request: Request, pk: Any = None) -> Response:
+        tip = self._tip(request, pk)
+        data = _input(ProposeRewardSerializer, request)
+        reward, refused = _run(
+            lambda: services.propose_reward(
+                tip, request.user, tier=data["tier"], is_major=data["is_major"], note=data["note"]
+            )
+        )
+        if refused is not None:
+            return refused
+        fresh = Reward.objects.select_related("unit", "tip").get(pk=reward.pk)
+        return Response(
+            RewardSerializer(fresh, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="可能重复的举报（同小区或楼栋、同类别、N 天内）", responses=TipSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def duplicate_candidates(self, request: Request, pk: Any = None) -> Response:
+        tip = self._tip(request, pk)
+        candidates = [c.pk for c in services.duplicate_candidates(tip)]
+        rows = self.get_queryset().filter(pk__in=candidates)
+        return Response(TipSerializer(rows.order_by("created"), many=True, context={"request": request}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="举报奖励列表（领奖人信息均已遮蔽）"),
+    retrieve=extend_schema(summary="一笔举报奖励（举报受理员可见领奖人完整信息，每次查看都会记录）"),
+)
+class RewardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rewards within the caller's scope (read through the one scoping entry point, `visible_to`), the
+    payout ledger, and the office's approval, the decline and the payment."""
+
+    queryset = Reward.objects.select_related("unit", "tip")
+    serializer_class = RewardSerializer
+    filterset_class = filters.RewardFilterSet
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().visible_to(self.request.user, Action.VIEW)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "reveal": self.action == "retrieve"}
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(summary="奖励发放台账：按月合计", responses=PayoutLedgerSerializer, filters=True)
+    @action(detail=False, methods=["get"])
+    def ledger(self, request: Request) -> Response:
+        ledger = self.filter_queryset(self.get_queryset()).payout_ledger()
+        return Response(PayoutLedgerSerializer(ledger).data)
+
+    def _act(
+        self,
+        request: Request,
+        pk: Any,
+        inputs: type[serializers.Serializer],
+        perform: Callable[[Reward, dict[str, Any]], Any],
+    ) -> Response:
+        """Find the reward (404 out of scope), read the inputs (400), run the service (403 / 400 / 409)."""
+        reward = self.get_queryset().select_related("hazard_tip").filter(pk=pk).first()
+        if reward is None:
+            raise NotFound("奖励记录不存在或不在您的管辖范围内。")
+        data = _input(inputs, request)
+        _, refused = _run(lambda: perform(reward, data))
+        if refused is not None:
+            return refused
+        fresh = Reward.objects.select_related("unit", "tip").get(pk=reward.pk)
+        return Response(RewardSerializer(fresh, context={"request": request}).data)
+
+    @extend_schema(
+        summary="整治办批准奖励", request=ApproveRewardSerializer, responses=_responses(RewardSerializer)
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            ApproveRewardSerializer,
+            lambda reward, data: services.approve_reward(
+                reward,
+                request.user,
+                amount=data["amount"],
+                tier=data["tier"],
+                is_major=data["is_major"],
+                recipient=data["recipient"],
+                note=data["note"],
+            ),
+        )
+
+    @extend_schema(
+        summary="整治办决定不予奖励", request=DeclineRewardSerializer, responses=_responses(RewardSerializer)
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            DeclineRewardSerializer,
+            lambda reward, data: services.decline_reward(reward, request.user, data["note"]),
+        )
+
+    @extend_schema(summary="登记奖励发放", request=PaymentSerializer, responses=_responses(RewardSerializer))
+    @action(detail=True, methods=["post"])
+    def pay(self, request: Request, pk: Any = None) -> Response:
+        return self._act(
+            request,
+            pk,
+            PaymentSerializer,
+            lambda reward, data: services.record_payment(
+                reward,
+                request.user,
+                paid_on=data["paid_on"],
+                method=data["payment_method"],
+                payee_confirmed=data["payee_confirmed"],
+                payment_ref=data["payment_ref"],
+            ),
+        )
