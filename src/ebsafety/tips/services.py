@@ -27,6 +27,7 @@ from ebsafety.core.context import current_context
 from ebsafety.core.models import Attachment, Campaign, Department, Unit
 from ebsafety.core.scoping import can
 from ebsafety.core.uploads import CleanFile, clean_image
+from ebsafety.tips import notifications
 from ebsafety.tips.choices import (
     OPEN_STATUSES,
     Handover,
@@ -173,6 +174,7 @@ def submit_tip(
         _record_transition(tip, "", TipStatus.NEW, received_by, "电话受理" if received_by else "")
     for clean, name in zip(cleaned, names, strict=True):
         _attach_clean(tip, clean, name, received_by)
+    notifications.new_tip_on_commit(tip, unit_given=data.unit is not None)
     return tip
 
 
