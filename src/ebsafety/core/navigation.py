@@ -62,6 +62,7 @@ MENU: list[MenuGroup] = [
             MenuItem("电话举报登记", "tips:hotline", "tips.Reward"),
             MenuItem("举报奖励", "tips:reward_list", "tips.Reward"),
             MenuItem("奖励发放台账", "tips:payout_ledger", "tips.Reward"),
+            MenuItem("举报统计", "tips:figures", "tips.Tip"),
             MenuItem("举报类别", "tips:tipcategory_list", "tips.TipCategory", office_only=True),
             MenuItem("举报二维码海报", "tips:poster_index", "core.Unit"),
             MenuItem("公众举报页面", "tips:public_report"),

@@ -53,6 +53,12 @@ class RewardFilterSet(django_filters.FilterSet):
     # drill-down from the figures page: rewards of the hazards (verified tips) in the unit's subtree, as
     # `TipQuerySet.figures()` counts them
     within = django_filters.CharFilter(label="单位编码（含下级）", method="filter_within")
+    tip_created_after = django_filters.DateFilter(
+        label="举报收到日期起", field_name="hazard_tip__created", lookup_expr="date__gte"
+    )
+    tip_created_before = django_filters.DateFilter(
+        label="举报收到日期止", field_name="hazard_tip__created", lookup_expr="date__lte"
+    )
 
     class Meta:
         model = Reward

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ebsafety.tips.views import posters, public, rewards, staff
+from ebsafety.tips.views import figures, posters, public, rewards, staff
 
 app_name = "tips"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("", staff.TipListView.as_view(), name="tip_list"),
     path("triage/", staff.triage, name="triage"),
     path("hotline/", staff.HotlineView.as_view(), name="hotline"),
+    path("figures/", figures.FiguresView.as_view(), name="figures"),
     path("<int:pk>/", staff.TipDetailView.as_view(), name="tip_detail"),
     path("<int:pk>/history/", staff.TipHistoryView.as_view(), name="tip_history"),
     path("<int:pk>/<str:op>/", staff.TipActionView.as_view(), name="tip_action"),
