@@ -323,4 +323,7 @@ TIPS_LOOKUP_MAX_PER_ADDRESS = env_int("TIPS_LOOKUP_MAX_PER_ADDRESS", 120)
 TIPS_LOOKUP_WINDOW_SECONDS = env_int("TIPS_LOOKUP_WINDOW_SECONDS", 600)
 TIPS_MIN_FILL_SECONDS = env_int("TIPS_MIN_FILL_SECONDS", 3)
 TIPS_PUBLIC_BASE_URL = env("TIPS_PUBLIC_BASE_URL")
+# A CJK TrueType font (.ttf, or .ttc: its first face) embedded in the QR posters; without a usable file the
+# posters fall back to a non-embedded CID font that readers without Asian font packs show as boxes.
+TIPS_POSTER_FONT_PATH = env("TIPS_POSTER_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 TIPS_PROXY_COUNT = env_int("PROXY_COUNT", 0)
