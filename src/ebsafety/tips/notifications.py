@@ -51,12 +51,12 @@ def recipients(tip: Tip, *, unit_given: bool = True) -> list[Any]:
     return list(users.values())
 
 
-def notify_new_tip(tip: Tip, *, unit_given: bool = True) -> int:
-    """Notify the recipients of a new tip; returns how many notifications were made."""
+def notify_new_tip(tip: Tip, users: list[Any], *, unit_given: bool = True) -> int:
+    """Notify `users` of a new tip; returns how many notifications were made."""
     received = timezone.localtime(tip.created)
     where = tip.unit.name if unit_given else f"{tip.unit.name}（未选小区，填写了地址）"
     return notify(
-        recipients(tip, unit_given=unit_given),
+        users,
         kind=KIND,
         title=f"新举报待分拣：{tip.category.name}",
         body=f"{where}，来源：{tip.get_source_display()}，收到时间 {received:%Y-%m-%d %H:%M}。",
@@ -67,8 +67,9 @@ def notify_new_tip(tip: Tip, *, unit_given: bool = True) -> int:
 
 def _notify_safely(tip: Tip, unit_given: bool) -> None:
     try:
-        with transaction.atomic():  # all notifications in one write transaction
-            notify_new_tip(tip, unit_given=unit_given)
+        users = recipients(tip, unit_given=unit_given)  # read before taking the write lock
+        with transaction.atomic():  # all notifications in one short write transaction
+            notify_new_tip(tip, users, unit_given=unit_given)
     except Exception:  # a tip must never be lost or refused because a notification failed
         logger.exception("tip %s: tips officers not notified", tip.pk)
 
