@@ -413,3 +413,24 @@ def test_api_lists_keep_a_bounded_number_of_queries(officer: Any, office: Any, m
         services.accept(more, officer)
         services.record_verification(more, officer, Outcome.TRUE)
     assert (count(officer, "/api/v1/tips/"), count(office, "/api/v1/tip-rewards/")) == few
+
+
+def test_hotline_entry_with_photos(officer: Any, campaign: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from ebsafety.core.models import Attachment
+    from tests.tips.test_pages import gps_jpeg
+
+    body = {"category": "lift", "description": "来电并发来照片：电梯里有电动车", "unit": "T-A-1"}
+    photo = SimpleUploadedFile("lift.jpg", gps_jpeg(), content_type="image/jpeg")
+    created = api(officer).post("/api/v1/tips/", {**body, "photos": [photo]}, format="multipart")
+    assert created.status_code == 201, created.content
+    (stored,) = Attachment.of(Tip.objects.get(pk=created.json()["id"]))
+    with stored.file.open("rb") as handle:
+        assert not Image.open(handle).getexif().get_ifd(0x8825)  # the GPS position is gone
+    too_many = [SimpleUploadedFile(f"{i}.jpg", gps_jpeg(), content_type="image/jpeg") for i in range(5)]
+    refused(
+        api(officer).post("/api/v1/tips/", {**body, "photos": too_many}, format="multipart"), 400, "photos"
+    )
+    assert Tip.objects.count() == 1
