@@ -11,7 +11,8 @@ found or created by ID number (else name and phone) in bulk too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -30,7 +31,7 @@ from ebsafety.ledgers.handlers import (
     EBikeHandler,
 )
 from ebsafety.ledgers.models import EBike, Person
-from ebsafety.ledgers.parsing import Issue, ParsedRow
+from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow
 from ebsafety.ledgers.reader import SourceFile
 
 WARNINGS = ("w_compound", "w_plate", "w_voltage")  # in the order row_rules adds them
@@ -47,9 +48,11 @@ class EBikeImport:
         self.unit = handler.unit
         self.source = source
         self.progress = progress
-        self.accepted: list[pl.DataFrame] = []  # rows that passed, chunk by chunk
+        self.accepted = bulk.FrameSpill()  # rows that passed, chunk by chunk, on disk until the write
+        self.keys: list[pl.DataFrame] = []  # their frame numbers and row numbers, in memory
         self.existing: list[Any] = []  # RowPlans of frame numbers already registered
-        self.adds = pl.DataFrame()
+        self.found: list[str] = []  # the frame numbers among them
+        self.added = 0
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
     # -- checking --------------------------------------------------------------------------------------
@@ -137,7 +140,9 @@ class EBikeImport:
         noted = pl.any_horizontal([pl.col(w).is_not_null() for w in WARNINGS])
         warnings.append(ok.select("_row", *WARNINGS).filter(noted))
         helpers = {"_pos", "_cell_bad", "_rule_bad", *WARNINGS}
-        self.accepted.append(ok.drop([c for c in ok.columns if c.startswith("e:") or c in helpers]))
+        ok = ok.drop([c for c in ok.columns if c.startswith("e:") or c in helpers])
+        self.keys.append(ok.select(self.spec.key, "_row"))
+        self.accepted.append(ok)
 
     @staticmethod
     def _parsed(chunk: Chunk, position: int, row: int, issues: list[Issue], bad: set[int]) -> ParsedRow:
@@ -217,9 +222,9 @@ class EBikeImport:
         """The first row of a frame number is kept (also across chunks); (kept, later duplicates)."""
         key = self.spec.key
         firsts = ok.group_by(key, maintain_order=True).agg(pl.col("_row").first().alias("_first"))
-        earlier = [frame.select(key, pl.col("_row").alias("_earlier")) for frame in self.accepted]
-        if earlier:
-            seen = pl.concat(earlier).join(ok.select(key), on=key, how="semi")
+        if self.keys:
+            earlier = pl.concat(self.keys).filter(pl.col(key).is_in(ok[key].implode()))
+            seen = earlier.rename({"_row": "_earlier"})
             firsts = (
                 firsts.join(seen, on=key, how="left")
                 .with_columns(_first=pl.coalesce("_earlier", "_first"))
@@ -230,33 +235,46 @@ class EBikeImport:
         later = ok.filter(duplicate).select("_row", "_pos", key, "_first")
         return ok.filter(~duplicate).drop("_first"), later
 
-    def _warning_list(self, warnings: list[pl.DataFrame]) -> list[Issue]:
-        if not warnings:
-            return []
+    def _warning_list(self, warnings: list[pl.DataFrame]) -> IssueFrame:
+        """The warnings in row order (per row in `row_rules`' order), kept as a frame."""
         texts = {
             "w_compound": self.handler.header_text("compound"),
             "w_plate": self.handler.header_text("plate_kind"),
             "w_voltage": self.handler.header_text("battery_voltage"),
         }
-        issues: list[Issue] = []
-        for record in pl.concat(warnings).sort("_row").iter_rows(named=True):
-            for name in WARNINGS:
-                if record[name] is not None:
-                    issues.append(Issue(record["_row"], texts[name], record[name]))
-        return issues
+        noted = (
+            pl.concat(warnings)
+            if warnings
+            else pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(WARNINGS, pl.String)})
+        )
+        parts = [
+            noted.filter(pl.col(name).is_not_null()).select(
+                row=pl.col("_row").cast(pl.Int64),
+                column=pl.lit(texts[name], dtype=pl.String),
+                message=pl.col(name).cast(pl.String),
+                _order=pl.lit(order, dtype=pl.Int8),
+            )
+            for order, name in enumerate(WARNINGS)
+        ]
+        return IssueFrame(pl.concat(parts).sort("row", "_order", maintain_order=True))
 
     # -- matching --------------------------------------------------------------------------------------
     def match(self, outcome: Any, plan_class: type) -> None:
         """Existing frame numbers → RowPlans through the handler's `match`; the rest are additions."""
-        accepted = pl.concat(self.accepted, how="diagonal_relaxed") if self.accepted else pl.DataFrame()
-        self.accepted = []
-        if accepted.is_empty():
-            return
         key = self.spec.key
-        found = existing_keys(accepted[key])
-        existing = accepted.filter(pl.col(key).is_in(found)) if found else accepted.clear()
-        self.adds = accepted.filter(~pl.col(key).is_in(found)) if found else accepted
-        self.file_keys = accepted[key]
+        self.file_keys = pl.concat([frame[key] for frame in self.keys]) if self.keys else pl.Series(key, [])
+        self.keys = []
+        if self.file_keys.is_empty():
+            return
+        self.found = existing_keys(self.file_keys)
+        existing = (
+            pl.concat(
+                [frame.filter(pl.col(key).is_in(self.found)) for frame in self.accepted],
+                how="diagonal_relaxed",
+            )
+            if self.found
+            else pl.DataFrame()
+        )
         plans = []
         for record in existing.iter_rows(named=True):
             parsed = ParsedRow(record["_row"], self._row_values(record), [])
@@ -278,7 +296,12 @@ class EBikeImport:
                 outcome.changed += 1
             else:
                 outcome.unchanged += 1
-        outcome.added = len(self.adds)
+        self.added = len(self.file_keys) - len(existing)
+        outcome.added = self.added
+
+    def close(self) -> None:
+        """Remove the checked rows kept on disk."""
+        self.accepted.close()
 
     def _row_values(self, record: dict[str, Any]) -> dict[str, Any]:
         """The values as parse_rows gives them (before the row rules) for a row already through the rules."""
@@ -302,22 +325,63 @@ class EBikeImport:
 
     # -- writing --------------------------------------------------------------------------------------
     def write(self, retire_ids: list[int], progress: Callable[..., None]) -> dict[str, Any]:
-        """Changes and retirements through the handler, then the new bikes and their owners in bulk."""
+        """Changes and retirements through the handler, then the new bikes and their owners in bulk, a
+        spilled chunk at a time. A first load that dwarfs the tables builds their indexes afterwards; the
+        owners already registered are looked up before, while the indexes are there."""
         with bulk.load_settings():
-            return self._write(retire_ids, progress)
+            written = self.handler.write(self.existing, retire_ids, progress)
+            if not self.added:
+                return written
+            started = time.perf_counter()
+            people = self._known_people()
+            self.timings["write_owners_s"] = time.perf_counter() - started
+            self.timings["write_bikes_s"] = 0.0
+            with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
+                added = self._write_adds(people, progress)
+                started = time.perf_counter()
+            self.timings["write_indexes_s"] = round(time.perf_counter() - started, 3)
+        for name in ("write_owners_s", "write_bikes_s"):
+            self.timings[name] = round(self.timings[name], 3)
+        if connection.vendor == "postgresql" and self.added >= ANALYZE_AFTER:
+            # Fresh statistics, or the next queries (lists, exports) plan for the tables as they were.
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, EBike))
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {tables}")
+        written["added"] = written["added"] + added
+        return written
 
-    def _write(self, retire_ids: list[int], progress: Callable[..., None]) -> dict[str, Any]:
-        written = self.handler.write(self.existing, retire_ids, progress)
-        adds = self.adds
-        if adds.is_empty():
-            return written
-        started = time.perf_counter()
-        owners = self._owner_ids(adds)
-        self.timings["write_owners_s"] = round(time.perf_counter() - started, 3)
-        started = time.perf_counter()
+    def _additions(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+        """The rows to add (not already registered), chunk by chunk, optionally only some columns."""
+        key = self.spec.key
+        for chunk in self.accepted.read(columns=None if columns is None else [key, *columns]):
+            adds = chunk.filter(~pl.col(key).is_in(self.found)) if self.found else chunk
+            if not adds.is_empty():
+                yield adds
+
+    def _known_people(self) -> People:
+        """The registered people the file's new bikes name: by ID number, else by name and phone."""
+        owners = [c for c in ("owner_name", "owner_id_number", "owner_phone") if c in self.present]
+        frames = [_owner_frame(adds) for adds in self._additions(owners)]
+        frame = pl.concat(frames) if frames else _owner_frame(pl.DataFrame())
+        numbers = frame.filter(pl.col("id_number") != "")["id_number"].unique()
+        phones = frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))["phone"].unique()
+        return People([people_by_id_number(numbers)], [people_by_name_phone(phones)])
+
+    def _write_adds(self, people: People, progress: Callable[..., None]) -> list[int]:
+        added: list[int] = []
+        for adds in self._additions():
+            started = time.perf_counter()
+            owners = self._owner_ids(adds, people)
+            self.timings["write_owners_s"] += time.perf_counter() - started
+            started = time.perf_counter()
+            added += self._insert_bikes(adds, owners)
+            self.timings["write_bikes_s"] += time.perf_counter() - started
+            progress(len(added), self.added)
+        return added
+
+    def _insert_bikes(self, adds: pl.DataFrame, owners: pl.Series) -> list[int]:
         ids = bulk.allocate_ids(EBike, len(adds))
-        ops = connection.ops
-        now = ops.adapt_datetimefield_value(timezone.now())
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         batch_id = self.handler.batch.pk if self.handler.batch is not None else None
         columns = {
             "id": pl.Series(ids, dtype=pl.Int64),
@@ -340,15 +404,8 @@ class EBikeImport:
             "unit_id": self.unit.pk,
             "shop_id": None,
         }
-        bulk.insert_columns(EBike, insert_columns, columns, constants, progress=progress, total=len(adds))
-        self.timings["write_bikes_s"] = round(time.perf_counter() - started, 3)
-        if connection.vendor == "postgresql" and len(adds) >= ANALYZE_AFTER:
-            # Fresh statistics, or the next queries (lists, exports) plan for the tables as they were.
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, EBike))
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {tables}")
-        written["added"] = written["added"] + ids
-        return written
+        bulk.insert_columns(EBike, insert_columns, columns, constants)
+        return ids
 
     def _insert_column(self, adds: pl.DataFrame, name: str) -> pl.Series:
         """A model column for the new bikes: the file's value, else the insert default, "" for blank text."""
@@ -364,19 +421,13 @@ class EBikeImport:
             series = series.cast(pl.String)  # SQLite stores ISO dates as text, as the ORM does
         return series
 
-    def _owner_ids(self, adds: pl.DataFrame) -> pl.Series:
-        """Person id of each new bike's owner: found by ID number, else by name and phone, else created."""
-        frame = pl.DataFrame(
-            {
-                "name": _col(adds, "owner_name").fill_null(""),
-                "id_number": _col(adds, "owner_id_number").fill_null(""),
-                "phone": _col(adds, "owner_phone").fill_null(""),
-            }
-        ).with_row_index("_i")
+    def _owner_ids(self, adds: pl.DataFrame, people: People) -> pl.Series:
+        """Person id of each new bike's owner: found by ID number, else by name and phone, else created
+        (and then known to the later chunks)."""
+        frame = _owner_frame(adds).with_row_index("_i")
         by_id = frame.filter(pl.col("id_number") != "")
         by_name = frame.filter(pl.col("id_number") == "")
-        known_ids = people_by_id_number(by_id["id_number"].unique())
-        known_names = people_by_name_phone(by_name["phone"].unique().filter(by_name["phone"].unique() != ""))
+        known_ids, known_names = people.among(by_id["id_number"], by_name["phone"])
         new = pl.concat(
             [
                 by_id.join(known_ids, on="id_number", how="anti").select("_i", "name", "id_number", "phone"),
@@ -399,19 +450,46 @@ class EBikeImport:
             {name: new[name] for name in ("id", "name", "id_number", "phone")},
             {"created": now, "updated": now, "address": "", "unit_id": self.unit.pk},
         )
-        ids_by_number = pl.concat(
-            [known_ids, new.filter(pl.col("id_number") != "").select("id_number", "id")]
-        )
-        ids_by_name = pl.concat(
-            [known_names, new.filter(pl.col("id_number") == "").select("name", "phone", "id")]
-        )
+        people.by_id_number.append(new.filter(pl.col("id_number") != "").select("id_number", "id"))
+        people.by_name_phone.append(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
+        known_ids, known_names = people.among(by_id["id_number"], by_name["phone"])
         resolved = pl.concat(
             [
-                by_id.join(ids_by_number, on="id_number", how="left").select("_i", "id"),
-                by_name.join(ids_by_name, on=["name", "phone"], how="left").select("_i", "id"),
+                by_id.join(known_ids, on="id_number", how="left").select("_i", "id"),
+                by_name.join(known_names, on=["name", "phone"], how="left").select("_i", "id"),
             ]
         ).sort("_i")
         return resolved["id"]
+
+
+@dataclass
+class People:
+    """The people new bikes may name, as frames: those registered before the import and those it created
+    so far (ID number → id; name and phone → id, for people without an ID number)."""
+
+    by_id_number: list[pl.DataFrame]
+    by_name_phone: list[pl.DataFrame]
+
+    def among(self, numbers: pl.Series, phones: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Only those with one of these ID numbers or phones (a small frame to join a chunk with, not the
+        million people a first census creates); by name and phone the first registered wins."""
+        by_id = pl.concat(self.by_id_number).filter(pl.col("id_number").is_in(numbers.implode()))
+        by_name = (
+            pl.concat(self.by_name_phone)
+            .filter(pl.col("phone").is_in(phones.implode()))
+            .unique(["name", "phone"], keep="first", maintain_order=True)
+        )
+        return by_id, by_name
+
+
+def _owner_frame(adds: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "name": _col(adds, "owner_name").fill_null(""),
+            "id_number": _col(adds, "owner_id_number").fill_null(""),
+            "phone": _col(adds, "owner_phone").fill_null(""),
+        }
+    )
 
 
 RULE_MESSAGE = "身份证号和手机号至少填写一项"
@@ -433,10 +511,10 @@ def _col(frame: pl.DataFrame, name: str) -> pl.Series:
 def existing_keys(keys: pl.Series) -> list[str]:
     """The frame numbers among `keys` that any unit has registered."""
     found: list[str] = []
-    values = keys.unique().to_list()
+    values = keys.unique()
     with connection.cursor() as cursor:
         for start in range(0, len(values), LOOKUP_CHUNK):
-            part = values[start : start + LOOKUP_CHUNK]
+            part = values.slice(start, LOOKUP_CHUNK).to_list()  # a slice at a time: 1M str objects are 70 MB
             if connection.vendor == "postgresql":
                 cursor.execute(
                     'SELECT frame_number FROM "ledgers_ebike" WHERE frame_number = ANY(%s)', [part]
@@ -452,10 +530,9 @@ def existing_keys(keys: pl.Series) -> list[str]:
 
 def people_by_id_number(numbers: pl.Series) -> pl.DataFrame:
     rows: list[tuple[str, int]] = []
-    values = numbers.to_list()
     with connection.cursor() as cursor:
-        for start in range(0, len(values), LOOKUP_CHUNK):
-            part = values[start : start + LOOKUP_CHUNK]
+        for start in range(0, len(numbers), LOOKUP_CHUNK):
+            part = numbers.slice(start, LOOKUP_CHUNK).to_list()
             if connection.vendor == "postgresql":
                 cursor.execute('SELECT id_number, id FROM "ledgers_person" WHERE id_number = ANY(%s)', [part])
             else:

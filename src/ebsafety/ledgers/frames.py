@@ -30,7 +30,7 @@ from ebsafety.ledgers.reader import SourceFile, UnreadableFile, check_file, iter
 from ebsafety.ledgers.specs import Column, LedgerSpec
 
 CHUNK_ROWS = 50_000
-CSV_BLOCK_BYTES = 16 << 20
+CSV_BLOCK_BYTES = 4 << 20  # a block of lines at a time; larger ones add memory, not speed
 # Exactly the characters Python's str.strip()/split() and the `\s` of `re` treat as white space.
 PY_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"

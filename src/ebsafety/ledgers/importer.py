@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -21,10 +25,12 @@ from django.utils import timezone
 
 from ebsafety.core.models import Unit
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
-from ebsafety.ledgers.parsing import Issue, ParsedRow, find_header, parse_rows
+from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, iter_rows
+from ebsafety.ledgers.report import error_report
 from ebsafety.ledgers.specs import LedgerSpec, spec_for
 
+OUTCOME_PART = 10_000  # items of a list rendered at a time into the outcome file
 MAX_LISTED = 500  # errors/warnings kept on the batch row; the full list is in the outcome file and report
 
 Progress = Callable[..., None]
@@ -103,6 +109,15 @@ class ImportOutcome:
         } | {"to_retire": self.to_retire_count, "conflicts": self.conflict_count}
 
 
+@dataclass
+class ImportPlan:
+    """What planning leaves for the commit: `write(retire_ids, progress)` and `close()`, which frees what the
+    plan keeps (the e-bike engine's checked rows on disk) whether or not it was written."""
+
+    write: Callable[[list[int], Progress], dict[str, Any]] = field(default=lambda retire, progress: {})
+    close: Callable[[], None] = field(default=lambda: None)
+
+
 class ImportRefused(ValueError):
     """The whole file was refused (unreadable, no header …); nothing was written."""
 
@@ -139,53 +154,91 @@ def run_import(
     progress = progress or (lambda *a, **k: None)
 
     handler = handler_for(kind)(spec, unit, mode, today=today)
-    progress(0, None, "正在读取和检查")
-    if kind == LedgerKind.EBIKE:
-        write = _plan_columnwise(handler, source, outcome, mode, progress)
-    else:
-        write = _plan_rowwise(handler, source, outcome, mode, progress)
-    progress(outcome.rows, outcome.rows, "检查完成")
+    plan = ImportPlan()
+    try:
+        progress(0, None, "正在读取和检查")
+        if kind == LedgerKind.EBIKE:
+            plan = _plan_columnwise(handler, source, outcome, mode, progress)
+        else:
+            plan = _plan_rowwise(handler, source, outcome, mode, progress)
+        progress(outcome.rows, outcome.rows, "检查完成")
 
-    if commit:
-        started = time.perf_counter()
-        retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
-        with transaction.atomic():
-            if batch is None:
-                batch = new_batch(kind, unit, mode, source, user)
-            handler.batch = batch
-            progress(0, max(outcome.accepted, 1), "正在写入")
-            step = time.perf_counter()
-            written = write(retire, progress)
-            outcome.timings["write_rows_s"] = round(time.perf_counter() - step, 3)
-            outcome.added_ids = written["added"]
-            outcome.changed_ids = written["changed"]
-            outcome.retired_ids = written["retired"]
-            outcome.retired = len(written["retired"])
-            outcome.committed = True
-            step = time.perf_counter()
-            finish_batch(batch, outcome)
-            outcome.timings["write_outcome_s"] = round(time.perf_counter() - step, 3)
-            from ebsafety.ledgers.submissions import record_submission
+        if commit:
+            started = time.perf_counter()
+            # The error report needs only the rejected rows: it is drawn while the rows are written (the
+            # database releases the interpreter while it works, so the two share the machine's cores).
+            report = _in_background(error_report, outcome) if outcome.rejected_rows else None
+            retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
+            with transaction.atomic():
+                if batch is None:
+                    batch = new_batch(kind, unit, mode, source, user)
+                handler.batch = batch
+                progress(0, max(outcome.accepted, 1), "正在写入")
+                step = time.perf_counter()
+                written = plan.write(retire, progress)
+                outcome.timings["write_rows_s"] = round(time.perf_counter() - step, 3)
+                outcome.added_ids = written["added"]
+                outcome.changed_ids = written["changed"]
+                outcome.retired_ids = written["retired"]
+                outcome.retired = len(written["retired"])
+                outcome.committed = True
+                step = time.perf_counter()
+                finish_batch(batch, outcome, report.result() if report is not None else None)
+                outcome.timings["write_outcome_s"] = round(time.perf_counter() - step, 3)
+                from ebsafety.ledgers.submissions import record_submission
 
-            extra = {"period": submission_period} if submission_period is not None else {}
-            record_submission(batch, user, **extra)  # the half-month submission this file makes (idempotent)
-            step = time.perf_counter()
-        outcome.timings["commit_s"] = round(time.perf_counter() - step, 3)
-        outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
-    elif batch is not None:
-        finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
+                extra = {"period": submission_period} if submission_period is not None else {}
+                record_submission(
+                    batch, user, **extra
+                )  # the half-month submission this file makes (idempotent)
+                step = time.perf_counter()
+            outcome.timings["commit_s"] = round(time.perf_counter() - step, 3)
+            outcome.timings["write_s"] = round(time.perf_counter() - started, 3)
+        elif batch is not None:
+            finish_batch(batch, outcome)  # the preview, kept on the batch until it is confirmed or cancelled
+    finally:
+        plan.close()
     if batch is not None:
         outcome.batch_id = batch.pk
     return outcome
 
 
+def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """`function(*args)` on a thread of its own (no database work there); `.result()` waits for it."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="ebsafety-import-report", daemon=True).start()
+    return future
+
+
 def _plan_columnwise(
     handler: Any, source: SourceFile, outcome: ImportOutcome, mode: str, progress: Progress
-) -> Callable[[list[int], Progress], dict[str, Any]]:
+) -> ImportPlan:
     """The e-bike ledger (up to a million rows): read, checked and matched a column at a time."""
     from ebsafety.ledgers.ebike_import import EBikeImport
 
     engine = EBikeImport(handler, source, progress)
+    try:
+        _check_columnwise(engine, outcome, mode)
+    except BaseException:
+        engine.close()
+        raise
+
+    def write(retire: list[int], progress: Progress) -> dict[str, Any]:
+        written = engine.write(retire, progress)
+        outcome.timings.update({k: v for k, v in engine.timings.items() if k.startswith("write_")})
+        return written
+
+    return ImportPlan(write, engine.close)
+
+
+def _check_columnwise(engine: Any, outcome: ImportOutcome, mode: str) -> None:
     engine.check(outcome)
     if outcome.rows == 0:
         raise ImportRefused("文件中没有数据行（表头下方是空的）。")
@@ -197,17 +250,10 @@ def _plan_columnwise(
     outcome.timings.update(engine.timings)
     outcome.timings["match_s"] = round(time.perf_counter() - started, 3)
 
-    def write(retire: list[int], progress: Progress) -> dict[str, Any]:
-        written = engine.write(retire, progress)
-        outcome.timings.update({k: v for k, v in engine.timings.items() if k.startswith("write_")})
-        return written
-
-    return write
-
 
 def _plan_rowwise(
     handler: Any, source: SourceFile, outcome: ImportOutcome, mode: str, progress: Progress
-) -> Callable[[list[int], Progress], dict[str, Any]]:
+) -> ImportPlan:
     """The smaller ledgers: row by row through `parse_rows` and the handler."""
     spec = handler.spec
     started = time.perf_counter()
@@ -269,7 +315,7 @@ def _plan_rowwise(
     def write(retire: list[int], progress: Progress) -> dict[str, Any]:
         return handler.write(plans, retire, progress)
 
-    return write
+    return ImportPlan(write)
 
 
 def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -> Any:
@@ -283,10 +329,9 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -
     return batch
 
 
-def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
-    """Store the outcome on the batch: counts, the first errors, the full per-row outcome as a file."""
-    from ebsafety.ledgers.report import error_report
-
+def finish_batch(batch: Any, outcome: ImportOutcome, error_report_bytes: bytes | None = None) -> None:
+    """Store the outcome on the batch: counts, the first errors, the full per-row outcome as a file, the
+    error report (`error_report_bytes` when it was made already)."""
     batch.counts = outcome.counts()
     batch.errors = [e.as_dict() for e in outcome.errors[:MAX_LISTED]]
     batch.warning_list = [w.as_dict() for w in outcome.warning_list[:MAX_LISTED]]
@@ -300,19 +345,44 @@ def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
     if outcome.committed:
         batch.status = ImportStatus.COMMITTED
         batch.committed_at = timezone.now()
-        full = {
-            "counts": batch.counts,
-            "errors": [e.as_dict() for e in outcome.errors],
-            "warnings": [w.as_dict() for w in outcome.warning_list],
-            "conflicts": outcome.conflicts,
-            "added": outcome.added_ids,
-            "changed": {str(k): v for k, v in outcome.changed_ids.items()},
-            "retired": outcome.retired_ids,
-        }
-        payload = gzip.compress(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8"))
-        batch.outcome_file.save(f"batch-{batch.pk}.json.gz", ContentFile(payload), save=False)
+        with tempfile.TemporaryFile() as handle:
+            write_outcome_file(handle, batch.counts, outcome)
+            handle.seek(0)
+            batch.outcome_file.save(f"batch-{batch.pk}.json.gz", File(handle), save=False)
     if outcome.rejected_rows:
-        batch.error_report.save(
-            f"batch-{batch.pk}-errors.xlsx", ContentFile(error_report(outcome)), save=False
-        )
+        report = error_report_bytes if error_report_bytes is not None else error_report(outcome)
+        batch.error_report.save(f"batch-{batch.pk}-errors.xlsx", ContentFile(report), save=False)
     batch.save()
+
+
+def write_outcome_file(handle: IO[bytes], counts: dict[str, int], outcome: ImportOutcome) -> None:
+    """The full per-row outcome as gzipped JSON, written in parts: a million added ids and hundreds of
+    thousands of warnings never sit in memory as one string."""
+    dumps = partial(json.dumps, ensure_ascii=False, default=str)
+    with gzip.GzipFile(fileobj=handle, mode="wb") as archive:
+
+        def put(text: str) -> None:
+            archive.write(text.encode("utf-8"))
+
+        put('{"counts": ' + dumps(counts) + ', "errors": ')
+        _put_list(put, outcome.errors, lambda part: dumps([e.as_dict() for e in part]))
+        put(', "warnings": ')
+        if isinstance(outcome.warning_list, IssueFrame):
+            for text in outcome.warning_list.json_parts():
+                put(text)
+        else:
+            _put_list(put, outcome.warning_list, lambda part: dumps([w.as_dict() for w in part]))
+        put(', "conflicts": ' + dumps(outcome.conflicts) + ', "added": ')
+        _put_list(put, outcome.added_ids, dumps)
+        put(', "changed": ' + dumps({str(k): v for k, v in outcome.changed_ids.items()}))
+        put(', "retired": ' + dumps(outcome.retired_ids) + "}")
+
+
+def _put_list(
+    put: Callable[[str], None], items: Sequence[Any], render: Callable[[Sequence[Any]], str]
+) -> None:
+    """A JSON list of `items`, rendered `OUTCOME_PART` items at a time."""
+    put("[")
+    for start in range(0, len(items), OUTCOME_PART):
+        put(("," if start else "") + render(items[start : start + OUTCOME_PART])[1:-1])
+    put("]")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
+
+import polars as pl
 
 from ebsafety.ledgers.normalise import CellError
 from ebsafety.ledgers.reader import UnreadableFile
@@ -27,6 +29,56 @@ class Issue:
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class IssueFrame(Sequence[Issue]):
+    """Issues held as one polars frame (`row`, `column`, `message`) that reads like a list of `Issue`:
+    the 270,000 warnings of a million-row ledger take tens of MB here, hundreds as objects."""
+
+    BATCH = 10_000
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame.select(
+            pl.col("row").cast(pl.Int64), pl.col("column").cast(pl.String), pl.col("message").cast(pl.String)
+        )
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @overload
+    def __getitem__(self, index: int) -> Issue: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Issue]: ...
+    def __getitem__(self, index: int | slice) -> Issue | list[Issue]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return [Issue(*values) for values in self.frame.slice(start, max(stop - start, 0)).iter_rows()]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return Issue(*self.frame.row(index))
+
+    def __iter__(self) -> Iterator[Issue]:
+        for start in range(0, len(self), self.BATCH):
+            yield from self[start : start + self.BATCH]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def json_parts(self) -> Iterator[str]:
+        """The issues as the JSON list of their `as_dict()`, in parts of `BATCH` (for a streamed file)."""
+        yield "["
+        for start in range(0, len(self), self.BATCH):
+            part = self.frame.slice(start, self.BATCH).write_json()
+            yield ("," if start else "") + part[1:-1]
+        yield "]"
 
 
 @dataclass

@@ -1,0 +1,183 @@
+"""The large-load machinery of the e-bike import: rows spilled to disk between check and write, indexes
+built after a first census, owners shared across chunks, warnings kept as a frame, the streamed outcome
+file. Small files stand in for a million rows by lowering the thresholds."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from ebsafety.ledgers import bulk, frames
+from ebsafety.ledgers.importer import run_import
+from ebsafety.ledgers.models import EBike, ImportBatch, Person
+from ebsafety.ledgers.parsing import Issue, IssueFrame
+from tests.ledgers.builders import bike_row, make_id, write_csv, write_xlsx
+
+
+def run(town: dict, path: Path, unit: str = "a", **kwargs: Any) -> Any:
+    kwargs.setdefault("commit", True)
+    return run_import(kind="ebike", unit=town[unit], path=path, **kwargs)
+
+
+def index_definitions(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        else:
+            cursor.execute(
+                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+                [table],
+            )
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 3 rows, so a dozen rows cross several chunks (and spilled files)."""
+    monkeypatch.setattr(frames, "CHUNK_ROWS", 3)
+
+
+def test_first_census_rebuilds_every_index(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None
+) -> None:
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 5)
+    before = {t: index_definitions(t) for t in ("ledgers_ebike", "ledgers_person")}
+    dropped: list[str] = []
+    rows = [bike_row(i) for i in range(1, 13)]
+    real = bulk.indexes_deferred
+
+    def spy(model: Any, incoming: int) -> Any:
+        dropped.append(model._meta.db_table)
+        return real(model, incoming)
+
+    monkeypatch.setattr(bulk, "indexes_deferred", spy)
+    outcome = run(town, write_csv(tmp_path / "a.csv", rows))
+    assert outcome.added == 12
+    assert sorted(dropped) == ["ledgers_ebike", "ledgers_person"]
+    assert {t: index_definitions(t) for t in before} == before
+    assert EBike.objects.count() == 12 and Person.objects.count() == 12
+    assert "write_indexes_s" in outcome.timings
+
+
+def test_indexes_stay_for_a_load_smaller_than_the_table(town: dict, tmp_path: Path, monkeypatch: Any) -> None:
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 11)]))
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 1)
+    with bulk.indexes_deferred(EBike, 3) as dropped:
+        assert dropped is False
+        assert index_definitions("ledgers_ebike")
+
+
+def test_rebuilding_a_unique_index_still_refuses_a_duplicate(
+    town: dict, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A duplicate slipped in while the indexes were gone fails the rebuild, and everything rolls back."""
+    from django.db import IntegrityError, transaction
+
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 1)
+    before = index_definitions("ledgers_person")
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.indexes_deferred(Person, 10):
+        for pk in (1, 2):
+            Person.objects.create(id=pk, name="甲", id_number=make_id(1), phone="", unit=town["a"])
+    assert Person.objects.count() == 0
+    assert index_definitions("ledgers_person") == before
+
+
+def test_owners_are_shared_across_chunks(town: dict, tmp_path: Path, small_chunks: None) -> None:
+    """An owner with bikes in the first and last chunks, one without an ID number likewise: a person each."""
+    rows = [bike_row(i) for i in range(1, 11)]
+    rows[0] = bike_row(1, 身份证号=make_id(500), 车主姓名="共同车主")
+    rows[9] = bike_row(10, 身份证号=make_id(500), 车主姓名="共同车主")
+    rows[1] = bike_row(2, 身份证号="", 车主姓名="无证车主", 手机号="13811112222")
+    rows[8] = bike_row(9, 身份证号="", 车主姓名="无证车主", 手机号="13811112222")
+    Person.objects.create(name="老车主", id_number=make_id(5), phone="", unit=town["a"])
+    outcome = run(town, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert outcome.added == 10
+    assert Person.objects.filter(id_number=make_id(500)).count() == 1
+    assert EBike.objects.filter(owner__id_number=make_id(500)).count() == 2
+    assert Person.objects.filter(name="无证车主", id_number="").count() == 1
+    assert EBike.objects.filter(owner__name="无证车主").count() == 2
+    assert EBike.objects.get(frame_number="FRAME0000005").owner.name == "老车主"  # registered before
+    assert Person.objects.count() == 1 + 7  # the one registered before; two shared, five single owners
+
+
+def test_spilled_rows_are_removed_after_the_import(
+    town: dict, tmp_path: Path, small_chunks: None, settings: Any
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spill)
+    rows = [bike_row(i) for i in range(1, 8)]
+    run(town, write_csv(tmp_path / "a.csv", rows), commit=False)  # a preview
+    assert list(spill.iterdir()) == []
+    run(town, write_csv(tmp_path / "b.csv", rows))
+    assert list(spill.iterdir()) == []
+    assert EBike.objects.count() == 7
+
+
+def test_spilled_rows_are_removed_when_the_write_fails(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None, settings: Any
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spill)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk, "insert_columns", boom)
+    with pytest.raises(RuntimeError):
+        run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 8)]))
+    assert list(spill.iterdir()) == []
+    assert EBike.objects.count() == 0 and ImportBatch.objects.count() == 0
+
+
+def test_warnings_in_row_order_and_in_the_outcome_file(
+    town: dict, tmp_path: Path, small_chunks: None
+) -> None:
+    rows = [bike_row(i) for i in range(1, 9)]
+    rows[1] = bike_row(2, 号牌类型="临时号牌", 是否超标="否", 小区名称="不存在小区", **{"电池电压(V)": 60})
+    rows[6] = bike_row(7, 号牌类型="临时号牌")
+    rows[4] = bike_row(5, 手机号="123")
+    outcome = run(town, write_csv(tmp_path / "a.csv", rows))
+    warnings = outcome.warning_list
+    assert isinstance(warnings, IssueFrame)
+    listed = [w.as_dict() for w in warnings]
+    assert [w["row"] for w in listed] == sorted(w["row"] for w in listed)
+    first_row = [w for w in listed if w["row"] == listed[0]["row"]]
+    assert [w["column"] for w in first_row] == ["小区名称", "号牌类型", "电池电压(V)"]
+    assert outcome.warnings == len(listed) == 4
+    batch = ImportBatch.objects.get(pk=outcome.batch_id)
+    full = json.loads(gzip.decompress(batch.outcome_file.read()))
+    assert full["warnings"] == listed
+    assert full["errors"] == [e.as_dict() for e in outcome.errors] and len(full["errors"]) == 1
+    assert full["added"] == outcome.added_ids and len(full["added"]) == 7
+    assert full["counts"]["warnings"] == 4 and full["retired"] == [] and full["changed"] == {}
+    assert batch.warning_list == listed
+
+
+def test_issue_frame_reads_like_a_list() -> None:
+    import polars as pl
+
+    issues = [Issue(3, "手机号", "不对"), Issue(5, "身份证号", "校验位错误"), Issue(9, "车架号", "重复")]
+    frame = IssueFrame(
+        pl.DataFrame(
+            {
+                "row": [i.row for i in issues],
+                "column": [i.column for i in issues],
+                "message": [i.message for i in issues],
+            }
+        )
+    )
+    assert len(frame) == 3 and frame[1] == issues[1] and frame[-1] == issues[-1]
+    assert frame[:2] == issues[:2] and frame[::2] == issues[::2] and frame[5:] == []
+    assert list(frame) == issues and frame == issues and frame != issues[:2]
+    with pytest.raises(IndexError):
+        frame[3]
+    assert json.loads("".join(frame.json_parts())) == [i.as_dict() for i in issues]
+    empty = IssueFrame(pl.DataFrame({"row": [], "column": [], "message": []}))
+    assert json.loads("".join(empty.json_parts())) == [] and list(empty) == []
