@@ -13,7 +13,8 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, IntegerField, QuerySet
+from django.db.models.functions import Cast
 
 from ebsafety.core.privacy import mask_id_number, mask_phone
 from ebsafety.ledgers.choices import LedgerKind
@@ -190,13 +191,20 @@ FETCH_ROWS = 50_000
 def _ebike_frames(queryset: QuerySet, masked: bool) -> Iterator[pl.DataFrame]:
     """The bikes of `queryset` as the template's columns, a chunk at a time, as `cell_values` and `_rows`
     shape them: enumerations as labels, ID and phone masked, dates ISO, the declaration as 是/否."""
-    sql, params = queryset.values_list(*EBIKE_EXPORT_FIELDS).query.sql_with_params()
+    # The date and the declaration come as text and 0/1: the cursor then skips Django's SQLite converters,
+    # a Python call per cell (half a second a million rows).
+    queryset = queryset.annotate(
+        _registration_date=Cast("registration_date", CharField()),
+        _declared_compliant=Cast("declared_compliant", IntegerField()),
+    )
+    fields = [f"_{f}" if f in ("registration_date", "declared_compliant") else f for f in EBIKE_EXPORT_FIELDS]
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
     spec = spec_for(LedgerKind.EBIKE)
     schema = dict.fromkeys(EBIKE_EXPORT_FIELDS, pl.String) | {
         "battery_count": pl.Int64,
         "battery_voltage": pl.Int64,
-        "declared_compliant": pl.Boolean,
-        "registration_date": pl.Date,  # both backends' cursors give dates (Django's SQLite converters)
+        "declared_compliant": pl.Int64,
+        "registration_date": pl.String,  # ISO text on both backends
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -220,7 +228,7 @@ def _ebike_columns(spec: Any, masked: bool) -> list[pl.Expr]:
         )
         return pl.when(length < minimum).then(value).otherwise(hidden) if masked else value
 
-    declared = pl.col("declared_compliant")
+    declared = pl.col("declared_compliant") == 1
     columns = {
         "compound": pl.coalesce(pl.col("compound__name"), pl.col("compound_text")),
         "building": pl.col("building"),
@@ -244,7 +252,7 @@ def _ebike_columns(spec: Any, masked: bool) -> list[pl.Expr]:
         "use": label("use", "use"),
         "parking_place": label("parking_place", "parking_place"),
         "charging_method": label("charging_method", "charging_method"),
-        "registration_date": pl.col("registration_date").cast(pl.String),
+        "registration_date": pl.col("registration_date").str.slice(0, 10),
         "remark": pl.col("remark"),
     }
     return [columns[column.key].alias(column.header) for column in spec.columns]

@@ -108,6 +108,12 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         if r1 != r2 or c1 != c2:
             spans.setdefault(r1, []).append((r1, r2, c1, c2))
     active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
+    if not spans and not first_col:  # the usual sheet: the rows as calamine gives them
+        try:
+            yield from enumerate(rows, start=first_row + 1)
+        except Exception as exc:
+            raise UnreadableFile(f"读取表格时出错（文件可能已损坏）：{str(exc)[:200]}") from exc
+        return
     try:
         for offset, row in enumerate(rows):
             absolute = first_row + offset
