@@ -7,7 +7,8 @@ Each client keeps one connection and posts as fast as answers come. Clients send
 fresh address per request (the server trusts one proxy, as behind nginx) so the per-address limit does not
 end the run; one extra "abuser" client posts from a single address and phone and must keep getting 429s.
 At the end every tracking code answered 201 must be in the database and every stored tip must have been
-answered 201 (zero lost, zero phantom), and no answer may be a 5xx. `--postgres` starts a throw-away
+answered 201 (zero lost, zero phantom), no answer may be a 5xx, and the town's tips officer must have been
+notified of every stored tip. `--postgres` starts a throw-away
 PostgreSQL cluster on a loopback port (needs Debian's postgresql and root); otherwise a temporary SQLite
 file is used. Prints the figures as JSON (for docs/performance.md).
 """
@@ -42,6 +43,9 @@ Campaign.objects.get_or_create(
     unit=town, status="active",
     defaults={"name": "压测", "start_date": today, "end_date": today + datetime.timedelta(days=90)},
 )
+from ebsafety.core.models import Membership, User
+officer, _ = User.objects.get_or_create(username="lt-tips")
+Membership.objects.get_or_create(user=officer, role="tips_officer", unit=town)
 """
 
 
@@ -221,15 +225,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ebs,
                 "shell",
                 "-c",
-                "from ebsafety.tips.models import Tip; import json; "
-                "print(json.dumps(list(Tip.objects.values_list('tracking_code', flat=True))))",
+                "from ebsafety.tips.models import Tip; from ebsafety.core.models import Notification; "
+                "import json; print(json.dumps([list(Tip.objects.values_list('tracking_code', flat=True)), "
+                "Notification.objects.filter(kind='tip_new').count()]))",
             ],
             env=env,
             check=True,
             capture_output=True,
             text=True,
         )
-        stored = set(json.loads(counted.stdout.strip().splitlines()[-1]))
+        codes, notified = json.loads(counted.stdout.strip().splitlines()[-1])
+        stored = set(codes)
     finally:
         if server is not None:
             server.terminate()
@@ -258,6 +264,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "errors_5xx": sum(1 for rows in results for r in rows if r[0] >= 500),
         "lost": len(answered - stored),
         "phantom": len(stored - answered),
+        "officer_notifications": notified,  # one per stored tip: the tips officer of the town is told of each
         "abuser_429": sum(1 for r in abuse if r[0] == 429),
         "abuser_201": sum(1 for r in abuse if r[0] == 201),
         "normal_429": sum(1 for r in normal if r[0] == 429),
@@ -282,6 +289,7 @@ def main() -> None:
         figures["errors_5xx"] == 0
         and figures["lost"] == 0
         and figures["phantom"] == 0
+        and figures["officer_notifications"] == figures["created_201"]
         and figures["abuser_429"]
     )
     sys.exit(0 if ok else 1)
