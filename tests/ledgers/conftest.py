@@ -39,8 +39,11 @@ def build_ledgers(town: dict, departments: dict, personas: dict | None = None) -
 
 
 def act_for_platform(user: Any, platform: Any) -> None:
-    """The stop-gap link: a platform-role membership's note holds its platform's credit code."""
-    user.memberships.filter(role=Role.PLATFORM).update(note=platform.credit_code)
+    """Link the user's platform-role membership to `platform` (as the office does on the platform's page)."""
+    from ebsafety.ledgers.models import PlatformAccount
+
+    for membership in user.memberships.filter(role=Role.PLATFORM):
+        PlatformAccount.objects.update_or_create(membership=membership, defaults={"platform": platform})
     user.clear_scope_cache()
 
 

@@ -104,10 +104,11 @@ def test_push_is_scoped_to_the_platform(ledgers: dict, personas: dict) -> None:
 
 
 def test_platform_account_without_link_sees_and_pushes_nothing(ledgers: dict, personas: dict) -> None:
+    from ebsafety.ledgers.models import PlatformAccount
     from tests.ledgers.conftest import act_for_platform
 
     user = personas["platform"]
-    user.memberships.update(note="")
+    PlatformAccount.objects.filter(membership__user=user).delete()
     user.clear_scope_cache()
     client = token_client(user)
     assert client.get("/api/v1/stations/").json()["results"] == []

@@ -29,6 +29,7 @@ from ebsafety.ledgers.models import (
     EBike,
     Person,
     Platform,
+    PlatformAccount,
     RecyclingSite,
     RetirableModel,
     Rider,
@@ -293,6 +294,19 @@ class SaleSerializer(LedgerSerializer):
         return person_summary(sale.buyer)
 
 
+class PlatformAccountSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
+    """Which platform-role account (membership) acts for which platform; the office links and unlinks."""
+
+    scoped_fields = ("platform", "membership")
+    username = serializers.CharField(source="membership.user.username", read_only=True)
+    scope_unit = serializers.CharField(source="membership.unit.code", read_only=True, default=None)
+
+    class Meta:
+        model = PlatformAccount
+        fields = ["id", "platform", "membership", "username", "scope_unit", "created", "updated"]
+        read_only_fields = ["created", "updated"]
+
+
 class RetireSerializer(serializers.Serializer):
     retire_reason = serializers.ChoiceField(choices=RetireReason.choices)
     retired_on = serializers.DateField(required=False, help_text="默认今天")
@@ -434,6 +448,15 @@ class RiderViewSet(RetirableViewSet):
     )
     serializer_class = RiderSerializer
     filterset_class = filters.RiderFilterSet
+
+
+class PlatformAccountViewSet(ScopedModelViewSet):
+    """Platform accounts: what a platform-role account reaches and may push follows this link."""
+
+    queryset = PlatformAccount.objects.select_related("platform", "membership__user", "membership__unit")
+    serializer_class = PlatformAccountSerializer
+    filterset_class = filters.PlatformAccountFilterSet
+    http_method_names = ["get", "post", "delete", "head", "options"]
 
 
 class SaleViewSet(RetirableViewSet):

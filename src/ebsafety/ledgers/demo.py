@@ -25,9 +25,9 @@ from django.db import connection
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from ebsafety.core.choices import CampaignStatus, UnitKind
+from ebsafety.core.choices import CampaignStatus, Role, UnitKind
 from ebsafety.core.demo import person_name
-from ebsafety.core.models import Campaign, Department, Unit
+from ebsafety.core.models import Campaign, Department, Membership, Unit
 from ebsafety.ledgers import bulk
 from ebsafety.ledgers.choices import (
     BatteryKind,
@@ -39,7 +39,17 @@ from ebsafety.ledgers.choices import (
     RecordStatus,
     ShopBusiness,
 )
-from ebsafety.ledgers.models import EBike, Person, Platform, RecyclingSite, Rider, Sale, Shop, Station
+from ebsafety.ledgers.models import (
+    EBike,
+    Person,
+    Platform,
+    PlatformAccount,
+    RecyclingSite,
+    Rider,
+    Sale,
+    Shop,
+    Station,
+)
 
 TOWN_SIZE = {"bikes": 25_000, "shops": 40, "recyclers": 3, "stations": 30, "riders": 1_500}
 PLATFORMS = [
@@ -192,6 +202,11 @@ class TownLedgers:
             )
             for name, kind in PLATFORMS
         ]
+        # The demo's platform account ("platform") acts for the first platform.
+        for membership in Membership.objects.filter(
+            role=Role.PLATFORM, unit=self.town, is_active=True, platform_account__isnull=True
+        ):
+            PlatformAccount.objects.create(membership=membership, platform=platforms[0])
         stations = []
         for index in range(self.size["stations"]):
             platform = platforms[index % len(platforms)]

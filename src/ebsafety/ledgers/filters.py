@@ -27,6 +27,7 @@ from ebsafety.ledgers.models import (
     ImportBatch,
     Person,
     Platform,
+    PlatformAccount,
     RecyclingSite,
     Rider,
     Sale,
@@ -196,3 +197,11 @@ class ImportBatchFilterSet(LedgerFilterSet):
     class Meta:
         model = ImportBatch
         fields = ["q", "kind", "unit", "mode", "status"]
+
+
+class PlatformAccountFilterSet(SearchFilterSet):
+    search_fields = ("platform__name", "membership__user__username", "membership__user__first_name")
+
+    class Meta:
+        model = PlatformAccount
+        fields = ["q", "platform"]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from ebsafety.core.forms import ScopedModelForm
@@ -18,6 +19,7 @@ from ebsafety.ledgers.models import (
     EBike,
     Person,
     Platform,
+    PlatformAccount,
     RecyclingSite,
     Rider,
     Sale,
@@ -395,3 +397,21 @@ class RetireForm(forms.Form):
         if date > timezone.localdate():
             raise forms.ValidationError("注销日期不能晚于今天。")
         return date
+
+
+class PlatformAccountForm(ScopedModelForm):
+    """Link a platform-role account (its membership) to the platform it acts for."""
+
+    class Meta:
+        model = PlatformAccount
+        fields = ["platform", "membership"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        memberships = self.fields["membership"]
+        linked = Q(platform_account__isnull=True) | Q(pk=self.instance.membership_id)
+        memberships.queryset = memberships.queryset.filter(linked).select_related("user", "unit")
+        memberships.label_from_instance = lambda m: (
+            f"{m.user.get_username()}（{m.user.get_full_name() or '—'}，{m.unit}）"
+        )
+        memberships.empty_label = "请选择“平台”角色的账号"

@@ -28,7 +28,7 @@ from ebsafety.core.scoping import can
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.choices import BikeUse
 from ebsafety.ledgers.models import EBike, Person, Platform, Rider, Station
-from ebsafety.ledgers.scoping import platform_code
+from ebsafety.ledgers.scoping import platform_id
 from ebsafety.ledgers.services import apply_compliance
 from ebsafety.ledgers.specs import EBIKE, RIDER, STATION, LedgerSpec
 
@@ -98,14 +98,9 @@ def may_push(user: Any, platform: Platform) -> bool:
         return True
     if can(user, Action.CHANGE, platform):
         return True
-    return (
-        bool(platform.credit_code)
-        and any(
-            m.role == Role.PLATFORM and platform_code(m) == platform.credit_code.upper()
-            for m in user.active_memberships()
-        )
-        and can(user, Action.VIEW, platform)
-    )
+    return any(
+        m.role == Role.PLATFORM and platform_id(m) == platform.pk for m in user.active_memberships()
+    ) and can(user, Action.VIEW, platform)
 
 
 def check_shape(data: Any) -> dict[str, list[dict[str, Any]]]:

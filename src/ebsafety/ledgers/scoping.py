@@ -1,12 +1,11 @@
 """How a platform account reaches the ledgers (the `scope_q_for_membership` hooks of the ledger models).
 
-A user with the `platform` role acts for one delivery/courier company. Until a proper link between accounts
-and platforms exists, the link is the membership's `note`: it holds the platform's unified social credit code
-(stop-gap, see docs/architecture.md). Such an account reaches, within its membership's unit subtree, its own
-platform, that platform's stations and riders, the e-bikes they ride and the people behind them — and
-nothing else of the ledgers (no village census, no shops). People have no sector, so a sector department
-likewise sees only the people behind the records of its sectors. Every other role keeps the core rules (the
-hooks return None for them).
+A user with the `platform` role acts for one delivery/courier company: the office links the membership to
+the platform (`PlatformAccount`, on the platform's page). Such an account reaches, within its membership's
+unit subtree, its own platform, that platform's stations and riders, the e-bikes they ride and the people
+behind them — and nothing else of the ledgers (no village census, no shops). People have no sector, so a
+sector department likewise sees only the people behind the records of its sectors. Every other role keeps
+the core rules (the hooks return None for them).
 
 Each ledger model names its hook in its class body (`scope_q_for_membership = scoping.platform_rows`).
 """
@@ -20,22 +19,30 @@ from django.db.models import Q
 from ebsafety.core.choices import Role
 from ebsafety.core.scoping import NOTHING
 
+_UNSET = object()
 
-def platform_code(membership: Any) -> str:
-    """The credit code of the platform a platform-role membership acts for ("" when none is set)."""
-    return (membership.note or "").strip().upper()
+
+def platform_id(membership: Any) -> int | None:
+    """The id of the platform a platform-role membership acts for (None when the office linked none);
+    looked up once per membership object (a request's memberships are cached on its user)."""
+    cached = getattr(membership, "_platform_id", _UNSET)
+    if cached is _UNSET:
+        from ebsafety.ledgers.models import PlatformAccount
+
+        cached = (
+            PlatformAccount.objects.filter(membership_id=membership.pk)
+            .values_list("platform_id", flat=True)
+            .first()
+        )
+        membership._platform_id = cached
+    return cached
 
 
 def _platform_rows_q(membership: Any, prefix: str = "") -> Q:
-    code = platform_code(membership)
-    if not code:
+    platform = platform_id(membership)
+    if platform is None:
         return NOTHING
-    return Q(
-        **{
-            f"{prefix}platform__credit_code": code,
-            f"{prefix}unit__path__startswith": membership.unit.path,
-        }
-    )
+    return Q(**{f"{prefix}platform_id": platform, f"{prefix}unit__path__startswith": membership.unit.path})
 
 
 def _platform_only(build: Any) -> Any:
@@ -50,8 +57,8 @@ def _platform_only(build: Any) -> Any:
 
 
 def _platform(membership: Any) -> Q:
-    code = platform_code(membership)
-    return Q(credit_code=code) if code else NOTHING
+    platform = platform_id(membership)
+    return Q(pk=platform) if platform is not None else NOTHING
 
 
 def _stations_or_riders(membership: Any) -> Q:

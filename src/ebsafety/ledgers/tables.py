@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django_tables2 import A
 
 from ebsafety.ledgers.choices import ShopBusiness
 from ebsafety.ledgers.models import (
@@ -14,6 +15,7 @@ from ebsafety.ledgers.models import (
     ImportBatch,
     Person,
     Platform,
+    PlatformAccount,
     RecyclingSite,
     Rider,
     Sale,
@@ -182,3 +184,17 @@ class ImportBatchTable(tables.Table):
             "changed",
             "rejected",
         )
+
+
+class PlatformAccountTable(tables.Table):
+    platform = tables.Column(linkify=True)
+    account = tables.Column(verbose_name="账号", accessor="membership__user__username", orderable=False)
+    scope = tables.Column(verbose_name="可见范围", accessor="membership__unit", orderable=False)
+    delete = tables.LinkColumn(
+        "ledgers:platformaccount_delete", args=[A("pk")], text="解除关联", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = PlatformAccount
+        fields = ("platform", "account", "scope", "created")
+        export_exclude = ("delete",)

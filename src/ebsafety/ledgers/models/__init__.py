@@ -1,4 +1,11 @@
-from ebsafety.ledgers.models.business import Platform, RecyclingSite, RetirableModel, Shop, Station
+from ebsafety.ledgers.models.business import (
+    Platform,
+    PlatformAccount,
+    RecyclingSite,
+    RetirableModel,
+    Shop,
+    Station,
+)
 from ebsafety.ledgers.models.ebikes import EBike, Rider, Sale
 from ebsafety.ledgers.models.imports import ImportBatch
 from ebsafety.ledgers.models.people import Person
@@ -9,6 +16,7 @@ __all__ = [
     "ImportBatch",
     "Person",
     "Platform",
+    "PlatformAccount",
     "RecyclingSite",
     "ReportingDepartment",
     "ReportingUnit",

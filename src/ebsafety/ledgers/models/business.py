@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from ebsafety.core.choices import Sector
-from ebsafety.core.models import BaseModel, Department, Unit
+from ebsafety.core.choices import Role, Sector
+from ebsafety.core.models import BaseModel, Department, Membership, Unit
+from ebsafety.core.models.base import ALL_ACTIONS, READ
 from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import PlatformKind, RecordStatus, RetireReason
 
@@ -164,6 +166,43 @@ class Platform(RetirableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("ledgers:platform_detail", args=[self.pk])
+
+
+class PlatformAccount(BaseModel):
+    """The platform a platform-role account acts for. The office links the account's membership to the
+    platform on the platform's page; the account then reaches, within its membership's unit subtree, that
+    platform, its stations and riders, the e-bikes they ride and the people behind them (ledgers/scoping.py),
+    and may push them through the platform's bulk endpoint."""
+
+    platform = models.ForeignKey(
+        Platform, verbose_name="平台", on_delete=models.CASCADE, related_name="accounts"
+    )
+    membership = models.OneToOneField(
+        Membership,
+        verbose_name="账号授权",
+        on_delete=models.CASCADE,
+        related_name="platform_account",
+        limit_choices_to={"role": Role.PLATFORM, "is_active": True},
+        help_text="“平台”角色的账号授权；其所属单位即该账号可见的范围。",
+    )
+
+    scope_unit_path: ClassVar[str | None] = "platform__unit"
+    role_actions: ClassVar[dict[str, frozenset[str]]] = {Role.OFFICE: ALL_ACTIONS, Role.LEADER: READ}
+
+    class Meta:
+        verbose_name = "平台账号"
+        verbose_name_plural = "平台账号"
+        ordering = ["platform", "membership"]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} → {self.platform}"
+
+    def clean(self) -> None:
+        if self.membership_id is not None and self.membership.role != Role.PLATFORM:
+            raise ValidationError({"membership": "只有“平台”角色的账号授权可以关联平台。"})
+
+    def get_absolute_url(self) -> str:
+        return self.platform.get_absolute_url()
 
 
 class Station(RetirableModel):

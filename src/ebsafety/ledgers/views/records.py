@@ -20,6 +20,7 @@ from django.views import View
 from ebsafety.core.choices import Action
 from ebsafety.core.models import Unit
 from ebsafety.core.privacy import may_unmask
+from ebsafety.core.scoping import allowed_actions
 from ebsafety.core.views import generic
 from ebsafety.ledgers import filters, forms, services, tables
 from ebsafety.ledgers.models import (
@@ -27,6 +28,7 @@ from ebsafety.ledgers.models import (
     ImportBatch,
     Person,
     Platform,
+    PlatformAccount,
     RecyclingSite,
     RetirableModel,
     Rider,
@@ -347,13 +349,47 @@ class PlatformDetailView(LedgerDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        riders = Rider.objects.visible_to(self.request.user).filter(platform=self.object)
+        user = self.request.user
+        riders = Rider.objects.visible_to(user).filter(platform=self.object)
         context["rider_count"] = riders.count()
+        context["platform_accounts"] = (
+            PlatformAccount.objects.visible_to(user)
+            .filter(platform=self.object)
+            .select_related("membership__user", "membership__unit")
+        )
+        context["platform_account_actions"] = allowed_actions(user, PlatformAccount)
         return context
 
 
 class PlatformHistoryView(LedgerHistoryView):
     model = Platform
+
+
+class PlatformAccountListView(generic.ObjectListView):
+    """Which account acts for which platform (the office's overview)."""
+
+    model = PlatformAccount
+    filterset_class = filters.PlatformAccountFilterSet
+    table_class = tables.PlatformAccountTable
+
+    def base_queryset(self) -> QuerySet:
+        return super().base_queryset().select_related("platform", "membership__user", "membership__unit")
+
+
+class PlatformAccountAddView(generic.ObjectEditView):
+    """The office links a platform-role account to a platform (`?platform=<id>` preselects it)."""
+
+    model = PlatformAccount
+    form_class = forms.PlatformAccountForm
+
+
+class PlatformAccountDeleteView(generic.ObjectDeleteView):
+    """Unlink: the account keeps its login and role but reaches no platform data any more."""
+
+    model = PlatformAccount
+
+    def get_success_url(self, obj: Any) -> str:
+        return obj.platform.get_absolute_url()
 
 
 class PlatformEditView(LedgerEditView):
@@ -554,6 +590,13 @@ urlpatterns: list[URLPattern] = [
         "platforms",
         "platform",
         _views(PlatformListView, PlatformDetailView, PlatformHistoryView, PlatformEditView),
+    ),
+    path("platform-accounts/", PlatformAccountListView.as_view(), name="platformaccount_list"),
+    path("platform-accounts/add/", PlatformAccountAddView.as_view(), name="platformaccount_add"),
+    path(
+        "platform-accounts/<int:pk>/delete/",
+        PlatformAccountDeleteView.as_view(),
+        name="platformaccount_delete",
     ),
     *ledger_urls(
         "stations", "station", _views(StationListView, StationDetailView, StationHistoryView, StationEditView)
