@@ -10,6 +10,8 @@ from ebsafety.core.filters import SearchFilterSet, YesNoWidget
 from ebsafety.core.models import Department, Unit
 from ebsafety.inspections.choices import CaseStatus, HazardSource, HazardStatus, Severity, TargetKind
 from ebsafety.inspections.models import (
+    CaseParty,
+    CasePenalty,
     ChecklistTemplate,
     EnforcementCase,
     Hazard,
@@ -99,6 +101,29 @@ class EnforcementCaseFilterSet(WithinMixin, SearchFilterSet):
     class Meta:
         model = EnforcementCase
         fields = ["q", "status", "within", "opened_from", "opened_to"]
+
+
+class CasePartyFilterSet(SearchFilterSet):
+    """The parties of one case (`case=<id>`) or found by name or identifier (the API's list)."""
+
+    search_fields = ("name", "identifier")
+    case = django_filters.NumberFilter(label="案件编号（ID）", field_name="case_id")
+
+    class Meta:
+        model = CaseParty
+        fields = ["q", "case", "kind"]
+
+
+class CasePenaltyFilterSet(django_filters.FilterSet):
+    """The penalties of one case, of a kind, or imposed in a period (the API's list)."""
+
+    case = django_filters.NumberFilter(label="案件编号（ID）", field_name="case_id")
+    imposed_from = django_filters.DateFilter(label="决定起始", field_name="imposed_on", lookup_expr="gte")
+    imposed_to = django_filters.DateFilter(label="决定截止", field_name="imposed_on", lookup_expr="lte")
+
+    class Meta:
+        model = CasePenalty
+        fields = ["case", "kind", "imposed_from", "imposed_to"]
 
 
 class SupervisionVisitFilterSet(WithinMixin, SearchFilterSet):

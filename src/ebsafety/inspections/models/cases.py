@@ -26,6 +26,9 @@ CASE_ACTIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
     Role.LOCALITY: READ,
 }
+# A party entered by mistake may be removed by the department running the case; a penalty is withdrawn by
+# the office only (it was a decision).
+PARTY_ACTIONS: dict[str, frozenset[str]] = {**CASE_ACTIONS, Role.DEPARTMENT: ALL_ACTIONS}
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -117,7 +120,32 @@ class EnforcementCase(BaseModel):
         return total or Decimal("0")
 
 
-class CaseParty(BaseModel):
+class CasePart(BaseModel):
+    """What parties and penalties share: they sit in their case's unit and are reached exactly as the case
+    is — a department reaches them through the cases it leads or joins, not through the units it serves."""
+
+    scope_unit_path: ClassVar[str | None] = "case__unit"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q_for_membership(cls, membership: Any) -> Q | None:
+        if membership.role != Role.DEPARTMENT:
+            return None  # the unit rule on case__unit, the same as the case's
+        from ebsafety.core.scoping import membership_q
+
+        cases = EnforcementCase.objects.filter(membership_q(EnforcementCase, membership))
+        return Q(case__in=cases.values("pk"))
+
+    def audit_unit_path(self) -> str:
+        return self.case.unit.path
+
+    def get_absolute_url(self) -> str:
+        return self.case.get_absolute_url()
+
+
+class CaseParty(CasePart):
     """A person or organisation a case is against, linked to the ledgers where known."""
 
     case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="parties")
@@ -149,8 +177,7 @@ class CaseParty(BaseModel):
         related_name="+",
     )
 
-    scope_unit_path: ClassVar[str | None] = "case__unit"
-    role_actions: ClassVar[dict[str, frozenset[str]]] = CASE_ACTIONS
+    role_actions: ClassVar[dict[str, frozenset[str]]] = PARTY_ACTIONS
 
     class Meta:
         verbose_name = "当事人"
@@ -160,14 +187,8 @@ class CaseParty(BaseModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_unit_path(self) -> str:
-        return self.case.unit.path
 
-    def get_absolute_url(self) -> str:
-        return self.case.get_absolute_url()
-
-
-class CasePenalty(BaseModel):
+class CasePenalty(CasePart):
     """A penalty imposed in a case: its kind, the rule it rests on, the amount of a fine, and for a referral
     the police station that received the case."""
 
@@ -199,7 +220,6 @@ class CasePenalty(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    scope_unit_path: ClassVar[str | None] = "case__unit"
     role_actions: ClassVar[dict[str, frozenset[str]]] = CASE_ACTIONS
 
     class Meta:
@@ -213,14 +233,10 @@ class CasePenalty(BaseModel):
             return f"{self.get_kind_display()} {self.amount} 元"
         return self.get_kind_display()
 
-    def audit_unit_path(self) -> str:
-        return self.case.unit.path
-
-    def get_absolute_url(self) -> str:
-        return self.case.get_absolute_url()
-
     def clean(self) -> None:
         super().clean()
+        if self.party_id is not None and self.case_id is not None and self.party.case_id != self.case_id:
+            raise ValidationError({"party": "当事人不属于本案件。"})
         if self.kind == PenaltyKind.FINE:
             if self.amount is None or self.amount <= 0:
                 raise ValidationError({"amount": "罚款须填写金额。"})

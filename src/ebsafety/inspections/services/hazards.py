@@ -1,4 +1,4 @@
-"""State changes of the inspections app: the only place a hazard or a case changes state.
+"""The hazard lifecycle: the only place a hazard changes state.
 
 Each hazard transition is declared once in `TRANSITIONS`: the states it leaves from, the state it reaches, the
 roles that may make it, and whether it needs a note or evidence. `apply()` checks all of that (a refused
@@ -20,27 +20,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ebsafety.core.choices import Action, Role
+from ebsafety.core.choices import Role
 from ebsafety.core.models import Attachment, Department, Unit
 from ebsafety.core.scoping import can, membership_q
 from ebsafety.core.workdays import add_working_days
-from ebsafety.inspections.choices import (
-    CaseStatus,
-    EscalationKind,
-    FindingKind,
-    HazardSource,
-    HazardStatus,
-)
-from ebsafety.inspections.models import (
-    CaseEvent,
-    CasePenalty,
-    EnforcementCase,
-    Hazard,
-    HazardCategory,
-    HazardTransition,
-    SupervisionFinding,
-    SupervisionVisit,
-)
+from ebsafety.inspections.choices import EscalationKind, HazardSource, HazardStatus
+from ebsafety.inspections.models import EnforcementCase, Hazard, HazardCategory, HazardTransition
 
 S = HazardStatus
 STAFF = frozenset({Role.OFFICE, Role.DEPARTMENT, Role.LOCALITY, Role.INSPECTOR})
@@ -116,6 +101,17 @@ TRANSITIONS: dict[str, Transition] = {
 
 def _refuse(message: str) -> TransitionRefused:
     return TransitionRefused(message)
+
+
+def require(by: Any, action: str, obj: Any) -> None:
+    """Refuse (PermissionDenied) a user who may not perform `action` on `obj`; `by=None` is the system."""
+    if by is not None and not can(by, action, obj):
+        raise PermissionDenied("无权对该对象执行此操作。")
+
+
+def actor(by: Any) -> Any:
+    """The user to record as having made a change (None for the system or an unsaved user)."""
+    return by if by is not None and getattr(by, "pk", None) else None
 
 
 def may_make(user: Any, transition: Transition, hazard: Hazard) -> bool:
@@ -454,133 +450,3 @@ def sector_department(hazard: Hazard) -> Department | None:
         ):
             return department
     return None
-
-
-# -- enforcement cases ---------------------------------------------------------------------------------
-
-
-def _require(by: Any, action: str, obj: Any) -> None:
-    if by is not None and not can(by, action, obj):
-        raise PermissionDenied("无权对该对象执行此操作。")
-
-
-@transaction.atomic
-def open_case(
-    *,
-    title: str,
-    unit: Unit,
-    lead_department: Department,
-    by: Any = None,
-    hazards: Iterable[Hazard] = (),
-    departments: Iterable[Department] = (),
-    violations: str = "",
-    opened_on: datetime.date | None = None,
-) -> EnforcementCase:
-    """立案, possibly from hazards: overdue ones among them are escalated to the case."""
-    case = EnforcementCase(
-        title=title,
-        unit=unit,
-        lead_department=lead_department,
-        violations=violations,
-        opened_on=opened_on or timezone.localdate(),
-    )
-    case.full_clean(exclude=["number"])
-    case.save()
-    case.departments.set(list(departments))
-    CaseEvent.objects.create(case=case, name="open", to_status=CaseStatus.OPEN, by=_actor(by))
-    if by is not None and not EnforcementCase.objects.filter(pk=case.pk).visible_to(by, Action.ADD).exists():
-        raise PermissionDenied("立案的单位或主办部门超出了您的管辖范围。")
-    for hazard in hazards:
-        if hazard.status == S.OVERDUE:
-            escalate(hazard, by, to=EscalationKind.CASE, case=case, note=f"移送执法：{case.number}")
-        else:
-            case.hazards.add(hazard)
-    return case
-
-
-def _actor(by: Any) -> Any:
-    return by if by is not None and getattr(by, "pk", None) else None
-
-
-@transaction.atomic
-def impose_penalty(case: EnforcementCase, by: Any = None, **fields: Any) -> CasePenalty:
-    """作出处罚: the penalty is checked against its rule's range; the case becomes 'decided'."""
-    _require(by, Action.CHANGE, case)
-    if case.status == CaseStatus.CLOSED:
-        raise _refuse("案件已结案，不能再作出处罚。")
-    penalty = CasePenalty(case=case, by=_actor(by), **fields)
-    penalty.full_clean()
-    penalty.save()
-    if case.status == CaseStatus.OPEN:
-        _move_case(case, CaseStatus.DECIDED, "decide", by, str(penalty))
-    return penalty
-
-
-@transaction.atomic
-def close_case(case: EnforcementCase, by: Any = None, note: str = "") -> EnforcementCase:
-    """结案: escalated hazards of the case are closed with it."""
-    _require(by, Action.CHANGE, case)
-    if case.status == CaseStatus.CLOSED:
-        raise _refuse("案件已结案。")
-    case.closed_on = timezone.localdate()
-    _move_case(case, CaseStatus.CLOSED, "close", by, note)
-    for hazard in case.hazards.filter(status=S.ESCALATED):
-        apply(hazard, "close_escalated", None, note=f"案件 {case.number} 结案。{note}".strip())
-    return case
-
-
-def _move_case(case: EnforcementCase, status: str, name: str, by: Any, note: str) -> None:
-    previous = case.status
-    case.status = status
-    case.save()
-    CaseEvent.objects.create(
-        case=case, name=name, from_status=previous, to_status=status, by=_actor(by), note=note
-    )
-
-
-# -- supervision -----------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def add_finding(
-    visit: SupervisionVisit,
-    by: Any = None,
-    *,
-    kind: str,
-    text: str,
-    category_code: str = "",
-    unit: Unit | None = None,
-    due_on: datetime.date | None = None,
-) -> SupervisionFinding:
-    """A supervision finding: a hazard (reported at once, source 'supervision') or a follow-up item."""
-    _require(by, Action.CHANGE, visit)
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError("请填写督查发现的问题。")
-    hazard = None
-    if kind == FindingKind.HAZARD:
-        hazard = report_hazard(
-            unit=unit or visit.unit,
-            category_code=category_code or "other",
-            description=text,
-            source=HazardSource.SUPERVISION,
-            reported_by=by,
-            department=visit.department,
-            source_ref=f"visit:{visit.pk}",
-            supervision_visit=visit,
-        )
-    elif kind != FindingKind.FOLLOW_UP:
-        raise ValidationError("未知的督查发现类型。")
-    finding = SupervisionFinding(visit=visit, kind=kind, text=text[:300], hazard=hazard, due_on=due_on)
-    finding.full_clean()
-    finding.save()
-    return finding
-
-
-def resolve_follow_up(finding: SupervisionFinding, by: Any = None) -> SupervisionFinding:
-    _require(by, Action.CHANGE, finding.visit)
-    if finding.kind != FindingKind.FOLLOW_UP or finding.resolved_on:
-        raise ValidationError("该督办事项不需要办结。")
-    finding.resolved_on = timezone.localdate()
-    finding.save()
-    return finding

@@ -301,9 +301,7 @@ class CaseActionView(generic.ScopedMixin, View):
                         ]
                         or ["当事人信息有误。"]
                     )
-                party = form.save(commit=False)
-                party.case = case
-                party.save()
+                services.add_party(case, request.user, **form.cleaned_data)
             elif what == "penalty":
                 form = forms.CasePenaltyForm(request.POST, user=request.user, case=case)
                 if not form.is_valid():

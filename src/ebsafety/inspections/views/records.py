@@ -10,10 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 
+from ebsafety.core.choices import Action
 from ebsafety.core.models import Attachment
+from ebsafety.core.scoping import allowed_actions
 from ebsafety.core.views import generic
 from ebsafety.inspections import filters, forms, services, tables
+from ebsafety.inspections.choices import CaseStatus
 from ebsafety.inspections.models import (
+    CaseParty,
+    CasePenalty,
     ChecklistItem,
     ChecklistTemplate,
     EnforcementCase,
@@ -197,7 +202,7 @@ class CaseDetailView(NoDeleteDetail):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         case = self.object
-        return super().get_context_data(
+        context = super().get_context_data(
             joint=list(case.departments.all()),
             parties=case.parties.select_related("person", "shop", "platform"),
             penalties=case.penalties.select_related("party", "rule", "police_station"),
@@ -206,8 +211,13 @@ class CaseDetailView(NoDeleteDetail):
             party_form=forms.CasePartyForm(user=self.request.user),
             penalty_form=forms.CasePenaltyForm(user=self.request.user, case=case),
             fines=case.fines(),
+            # Edit/delete links of the parts; the pages check scope again and refuse a closed case's parts.
+            can_delete_party=Action.DELETE in allowed_actions(self.request.user, CaseParty),
+            can_delete_penalty=Action.DELETE in allowed_actions(self.request.user, CasePenalty),
             **kwargs,
         )
+        context["parts_editable"] = context["can_edit_object"] and case.status != CaseStatus.CLOSED
+        return context
 
 
 class CaseEditView(generic.ObjectEditView):
