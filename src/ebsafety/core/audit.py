@@ -137,3 +137,27 @@ def record_m2m(instance: models.Model, field_name: str, before_ids: list[Any], a
         {field_name: sorted(json_value(v) for v in after_ids)},
         [field_name],
     )
+
+
+def write_export_record(
+    model: type[models.Model], rows: int, description: str, unit_path: str, fields: list[str]
+) -> Any:
+    """One change record for a whole export with personal data unmasked: the model, how many rows, what was
+    asked for (`description`: the filters) and which personal fields went out — never their values."""
+    from ebsafety.core.models import ChangeRecord
+
+    ctx = current_context()
+    actor = ctx.actor
+    return ChangeRecord.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label(ctx)[:150],
+        source=ctx.effective_source,
+        request_id=ctx.request_id,
+        action=ChangeAction.EXPORT,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id="",
+        object_repr=f"导出{model._meta.verbose_name} {rows} 条（完整号码）"[:200],
+        unit_path=unit_path,
+        changed_fields=fields,
+        after={"rows": rows, "filters": description},
+    )

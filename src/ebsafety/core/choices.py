@@ -77,6 +77,8 @@ class ChangeAction(models.TextChoices):
     DELETE = "delete", "删除"
     # Viewing personal data unmasked (an ID or phone number revealed on a detail page or through the API).
     VIEW = "view", "查看个人信息"
+    # Exporting records with their personal data unmasked (one record per export, naming the rows' count).
+    EXPORT = "export", "导出个人信息"
 
 
 class ChangeSource(models.TextChoices):

@@ -123,6 +123,38 @@ def export_rows(kind: str, queryset: QuerySet, *, masked: bool = True) -> Iterat
     return _rows(kind, queryset, masked=masked)
 
 
+def kind_of(model: type) -> str | None:
+    """The ledger kind whose export shape `model` has (None for models without one, e.g. Person)."""
+    return next((kind for kind, ledger_model in MODELS.items() if ledger_model is model), None)
+
+
+def unmasked_export_rows(
+    kind: str, queryset: QuerySet, by: Any, *, filters: str = "", unit_path: str = ""
+) -> Iterator[list[Any]] | ExportTable:
+    """The ledger with whole ID and phone numbers, for a role that may see them; the export is written to the
+    change log (who, when, how many rows, the filters, which personal columns; never the values) and to the
+    `ebsafety.personal_data` log. Raises PermissionDenied for anyone else."""
+    from django.core.exceptions import PermissionDenied
+
+    from ebsafety.core.audit import write_export_record
+    from ebsafety.core.privacy import may_unmask
+    from ebsafety.ledgers.services import personal_data_log
+
+    if not may_unmask(by):
+        raise PermissionDenied("您的角色无权导出完整号码。")
+    rows = queryset.count()
+    personal = [c.header for c in spec_for(kind).columns if c.key in PERSONAL_KEYS]
+    write_export_record(MODELS[kind], rows, filters, unit_path, personal)
+    personal_data_log.info(
+        "personal data exported: user=%s kind=%s rows=%s filters=%s",
+        getattr(by, "username", "system"),
+        kind,
+        rows,
+        filters,
+    )
+    return export_rows(kind, queryset, masked=False)
+
+
 def _rows(kind: str, queryset: QuerySet, *, masked: bool = True) -> Iterator[list[Any]]:
     spec = spec_for(kind)
     yield [c.header for c in spec.columns]

@@ -22,7 +22,7 @@ from ebsafety.core.models import Unit
 from ebsafety.core.privacy import may_unmask
 from ebsafety.core.scoping import allowed_actions
 from ebsafety.core.views import generic
-from ebsafety.ledgers import filters, forms, services, tables
+from ebsafety.ledgers import exporting, filters, forms, services, tables
 from ebsafety.ledgers.models import (
     EBike,
     ImportBatch,
@@ -43,11 +43,34 @@ from ebsafety.ledgers.summary import default_unit, summarise
 
 
 class LedgerListView(generic.ObjectListView):
+    """A ledger's records. `?export=xlsx|csv` gives the table masked; with `&full=1` a role that may see
+    whole ID and phone numbers gets the ledger in the import template's shape, unmasked, and it is logged."""
+
     template_name = "ledgers/records/list.html"
     related: ClassVar[tuple[str, ...]] = ("unit",)
 
     def base_queryset(self) -> QuerySet:
         return self.model._default_manager.select_related(*self.related)
+
+    def export_rows(self, queryset: QuerySet) -> Any:
+        kind = exporting.kind_of(self.model)
+        if self.request.GET.get("full") != "1" or kind is None:
+            return super().export_rows(queryset)
+        query = self.request.GET.copy()
+        for name in ("export", "full", "page", "per_page"):
+            query.pop(name, None)
+        unit = Unit.objects.filter(code=query.get("unit", "").strip()).only("path").first()
+        memberships = self.request.user.active_memberships()
+        unit_path = unit.path if unit else next((m.unit.path for m in memberships if m.unit_id), "")
+        ordered = exporting.base_queryset(kind).filter(pk__in=queryset.values("pk"))
+        return exporting.unmasked_export_rows(
+            kind, ordered, self.request.user, filters=query.urlencode(), unit_path=unit_path
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["full_export"] = exporting.kind_of(self.model) is not None and may_unmask(self.request.user)
+        return context
 
 
 class LedgerDetailView(generic.ObjectDetailView):

@@ -15,7 +15,7 @@ from ebsafety.core.management.base import ScopedCommand
 from ebsafety.core.models import Unit
 from ebsafety.core.privacy import may_unmask
 from ebsafety.ledgers.choices import ImportMode
-from ebsafety.ledgers.exporting import MODELS, base_queryset, export_rows
+from ebsafety.ledgers.exporting import MODELS, base_queryset, export_rows, unmasked_export_rows
 from ebsafety.ledgers.importer import ImportRefused, run_import
 from ebsafety.ledgers.reader import UnreadableFile
 from ebsafety.ledgers.specs import SPECS
@@ -109,8 +109,15 @@ class Command(ScopedCommand):
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):
             raise CommandError("输出文件的扩展名应为 .xlsx 或 .csv")
-        masked = options["mask"] or not may_unmask(self.user)
-        output.write_bytes(exports.render(export_rows(kind, queryset, masked=masked), fmt, SPECS[kind].label))
+        if options["mask"] or not may_unmask(self.user):
+            rows = export_rows(kind, queryset, masked=True)
+        else:
+            filters = " ".join(
+                f"{name}={options[name]}" for name in ("unit", "include_retired") if options.get(name)
+            )
+            unit_path = self.unit(options["unit"], Action.VIEW).path if options.get("unit") else ""
+            rows = unmasked_export_rows(kind, queryset, self.user, filters=filters, unit_path=unit_path)
+        output.write_bytes(exports.render(rows, fmt, SPECS[kind].label))
         self.stdout.write(f"已导出到 {output}")
 
 
