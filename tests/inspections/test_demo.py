@@ -6,8 +6,11 @@ import random
 import time
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+
+from ebsafety.core.choices import ChangeAction
 from ebsafety.core.demo import build_demo
-from ebsafety.core.models import Unit
+from ebsafety.core.models import ChangeRecord, Unit
 from ebsafety.inspections.choices import HazardStatus
 from ebsafety.inspections.demo import build_inspections_demo
 from ebsafety.inspections.models import (
@@ -53,6 +56,20 @@ def test_demo_has_eight_weeks_in_every_state(db: Any, settings: Any) -> None:
     # every hazard's history ends in its current state
     closed = Hazard.objects.filter(status=HazardStatus.CLOSED).first()
     assert closed.transitions.last().to_status == HazardStatus.CLOSED and closed.closed_at is not None
+    # each bulk-written record has its "created" change record, filed under its unit (its history tab)
+    for model in (Hazard, Inspection, SupervisionVisit):
+        created = ChangeRecord.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), action=ChangeAction.CREATE
+        )
+        pks = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+        assert sorted(created.values_list("object_id", flat=True)) == sorted(pks), model
+    record = ChangeRecord.objects.get(
+        content_type=ContentType.objects.get_for_model(Hazard), object_id=str(closed.pk)
+    )
+    assert record.after["status"] == HazardStatus.CLOSED and record.unit_path == closed.unit.path
+    assert (
+        record.object_repr == str(closed) and record.before is None and "category_id" in record.changed_fields
+    )
     first = fingerprint()
     wipe_inspections()
     build_inspections_demo([town], random.Random(11), "town")

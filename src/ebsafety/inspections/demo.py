@@ -2,20 +2,26 @@
 state with their transition rows, enforcement cases with penalties, supervision visits with findings.
 
 Registered in settings.DEMO_BUILDERS; deterministic for a seed (only `rng` decides), and fast: every volume
-table is written with bulk_create (no per-row signals, so no change records — as for an import).
+table is written with bulk_create. Bulk writes send no signals, so the demo writes the "created" change
+record of each inspection, hazard and supervision visit itself, in one bulk insert (so their history tabs
+are not empty).
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from ebsafety.core.choices import DepartmentKind, UnitKind
-from ebsafety.core.models import Campaign, Department, Unit, User
+from ebsafety.core import audit
+from ebsafety.core.choices import ChangeAction, DepartmentKind, UnitKind
+from ebsafety.core.context import current_context
+from ebsafety.core.models import BaseModel, Campaign, ChangeRecord, Department, Unit, User
 from ebsafety.core.workdays import add_working_days
 from ebsafety.inspections.choices import CaseStatus, CheckResult, HazardSource, HazardStatus, PenaltyKind
 from ebsafety.inspections.models import (
@@ -94,7 +100,40 @@ def build_inspections_demo(towns: list[Unit], rng: random.Random, scale: str) ->
             row.hazard_id = hazard.pk
     HazardTransition.objects.bulk_create([row for rows in transitions for row in rows], batch_size=2000)
     _cases(rng, [h for h in hazards if h.status == S.ESCALATED], departments, office)
-    _visits(rng, villages, departments, days, office)
+    visits = _visits(rng, villages, departments, days, office)
+    _creation_records([*inspections, *hazards, *visits])
+
+
+def _creation_records(records: Sequence[BaseModel]) -> None:
+    """The change record the audit signal would have written for each bulk-created record: action 'create',
+    the values it was created with, and who and which path created it (the demo run's change context — the
+    CLI for `ebsafety demo`)."""
+    ctx = current_context()
+    actor = ctx.actor if ctx.actor is not None and ctx.actor.pk else None
+    label = audit.actor_label(ctx)[:150]
+    content_types: dict[type, ContentType] = {}
+    rows = []
+    for record in records:
+        model = type(record)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        after = audit.snapshot(record)
+        rows.append(
+            ChangeRecord(
+                actor=actor,
+                actor_label=label,
+                source=ctx.effective_source,
+                request_id=ctx.request_id,
+                action=ChangeAction.CREATE,
+                content_type=content_types[model],
+                object_id=str(record.pk),
+                object_repr=str(record)[:200],
+                unit_path=record.audit_unit_path(),
+                changed_fields=sorted(after),
+                after=after,
+            )
+        )
+    ChangeRecord.objects.bulk_create(rows, batch_size=2000)
 
 
 def _inspections(
@@ -302,7 +341,7 @@ def _visits(
     departments: list[Department],
     days: list[datetime.date],
     office: Any,
-) -> None:
+) -> list[SupervisionVisit]:
     visits = []
     for unit in villages:
         for _ in range(rng.randrange(1, 6)):
@@ -339,3 +378,4 @@ def _visits(
             if rng.random() < 0.3
         ]
     )
+    return visits
