@@ -312,6 +312,7 @@ UPLOAD_MAX_DOCUMENT_BYTES = env_int("UPLOAD_MAX_DOCUMENT_BYTES", 20 * 1024 * 102
 SCHEDULED_JOBS = [
     "ebsafety.core.scheduler.deliver_webhooks_job",
     "ebsafety.inspections.reminders.daily_job",
+    "ebsafety.ledgers.jobs.cleanup_job",
 ]
 
 # Rewarded tips (有奖举报): public submissions per client address and per phone within a window, status

@@ -181,3 +181,25 @@ def test_issue_frame_reads_like_a_list() -> None:
     assert json.loads("".join(frame.json_parts())) == [i.as_dict() for i in issues]
     empty = IssueFrame(pl.DataFrame({"row": [], "column": [], "message": []}))
     assert json.loads("".join(empty.json_parts())) == [] and list(empty) == []
+
+
+def test_stale_spills_are_removed_by_the_daily_job(db: None, settings: Any, tmp_path: Path) -> None:
+    import os
+    import time
+
+    from ebsafety.core.scheduler import jobs, run_once
+    from ebsafety.ledgers.jobs import cleanup_job
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    stale = tmp_path / f"{bulk.SPILL_PREFIX}killed"
+    fresh = tmp_path / f"{bulk.SPILL_PREFIX}running"
+    other = tmp_path / "someone-elses-dir"
+    for path in (stale, fresh, other):
+        path.mkdir()
+        (path / "00000.arrow").write_bytes(b"x")
+    old = time.time() - bulk.SPILL_MAX_AGE_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    assert cleanup_job in jobs()
+    assert run_once(cleanup_job, force_period="2026-11-30")
+    assert not stale.exists() and fresh.exists() and other.exists()

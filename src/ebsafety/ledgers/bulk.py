@@ -98,6 +98,31 @@ def _approximate_rows(model: type[models.Model]) -> int:
         return int(cursor.fetchone()[0])
 
 
+SPILL_PREFIX = "ebsafety-import-"
+SPILL_MAX_AGE_SECONDS = 24 * 3600
+
+
+def spill_root() -> Path:
+    return Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
+
+
+def remove_stale_spills(max_age_seconds: int = SPILL_MAX_AGE_SECONDS) -> int:
+    """Remove spill directories older than `max_age_seconds`: an import removes its own when it ends, even
+    on failure; only a process killed mid-import (the database then rolls back) leaves one behind."""
+    import time
+
+    removed = 0
+    cutoff = time.time() - max_age_seconds
+    for path in spill_root().glob(f"{SPILL_PREFIX}*"):
+        try:
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by its own import
+            continue
+    return removed
+
+
 class FrameSpill:
     """Frames kept on disk (Arrow IPC files in a temporary directory) until they are read back in order:
     the checked rows of a large import wait there for the write, instead of in memory."""
@@ -111,9 +136,7 @@ class FrameSpill:
         if frame.is_empty():
             return
         if self.directory is None:
-            self.directory = Path(
-                tempfile.mkdtemp(prefix="ebsafety-import-", dir=settings.FILE_UPLOAD_TEMP_DIR or None)
-            )
+            self.directory = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX, dir=spill_root()))
         path = self.directory / f"{len(self.paths):05d}.arrow"
         frame.write_ipc(path, compression="lz4")
         self.paths.append(path)
