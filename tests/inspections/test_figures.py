@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ebsafety.core.models import Unit
 from ebsafety.inspections import figures, services
-from ebsafety.inspections.models import Hazard, Inspection, SupervisionVisit
+from ebsafety.inspections.models import EnforcementCase, Hazard, Inspection, SupervisionVisit
 from tests.inspections.conftest import photo
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -121,6 +124,39 @@ def test_department_figures_exact(world: dict, departments: dict) -> None:
     assert got["inspections"] == 2 and got["targets_covered"] == 1
     assert got["hazards_found"] == 1 and got["hazards_closed"] == 1 and got["rectified_on_time"] == 1
     assert got["cases_opened"] == 1 and got["fines_total"] == Decimal("2500")
+
+
+@pytest.mark.parametrize("persona", [None, "office", "department", "police", "locality"])
+def test_grouped_figures_equal_the_per_row_figures(
+    world: dict, town: dict, departments: dict, personas: dict, persona: str | None
+) -> None:
+    """The figures page's rows come from the grouped queries; each must equal the ranking's per-row
+    figures, with and without a user's scope."""
+    user = personas[persona] if persona else None
+    base = (
+        {model: model.objects.visible_to(user) for model in (Inspection, Hazard, EnforcementCase)}
+        if user
+        else None
+    )
+    units = list(Unit.objects.order_by("path"))
+    per_unit = figures.figures_per_unit(units, START, END, TODAY, base)
+    for unit in units:
+        assert per_unit[unit] == figures.unit_figures(unit, START, END, TODAY, base), unit.code
+    if persona in (None, "office", "locality"):
+        assert per_unit[town["a"]]["hazards_found"] == 4 and per_unit[town["a"]]["cases_opened"] == 1
+    per_department = figures.figures_per_department(list(departments.values()), START, END, TODAY, base)
+    for department in departments.values():
+        expected = figures.department_figures(department, START, END, TODAY, base)
+        assert per_department[department] == expected, department.code
+
+
+def test_figures_page_queries_do_not_grow_with_rows(world: dict, personas: dict, client_for: Any) -> None:
+    client = client_for(personas["office"])
+    for params in ({}, {"by": "department"}):
+        with at(TODAY), CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("inspections:figures"), {"start": START, "end": END, **params})
+        assert page.status_code == 200 and len(page.context["rows"]) >= 2
+        assert len(queries) <= 16, [q["sql"][:120] for q in queries.captured_queries]
 
 
 def test_figures_page_shows_the_table_with_drill_down(

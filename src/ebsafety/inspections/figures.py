@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from ebsafety.core.choices import UnitKind
 from ebsafety.core.models import Campaign, Department, Unit
@@ -84,6 +84,64 @@ def department_figures(
         end,
         today,
     )
+
+
+def _combine_groups(
+    groups: dict[Any, dict[type, Q]],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None,
+    base: Any,
+) -> dict[Any, dict[str, Any]]:
+    """The figures of many rows at once (five queries, whatever the number of rows): `groups` maps a row's
+    key to the condition on each model that selects its records."""
+    base = base or {}
+    inspections = (
+        base.get(Inspection, Inspection.objects.all())
+        .between(start, end)
+        .figures_by({key: conditions[Inspection] for key, conditions in groups.items()})
+    )
+    hazards = (
+        base.get(Hazard, Hazard.objects.all())
+        .found_between(start, end)
+        .figures_by({key: conditions[Hazard] for key, conditions in groups.items()}, today)
+    )
+    cases = base.get(EnforcementCase, EnforcementCase.objects.all()).figures_by(
+        {key: conditions[EnforcementCase] for key, conditions in groups.items()}, start, end
+    )
+    return {key: {**inspections[key], **hazards[key], **cases[key]} for key in groups}
+
+
+def figures_per_unit(
+    units: list[Unit],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    base: Any = None,
+) -> dict[Unit, dict[str, Any]]:
+    """`unit_figures()` of each unit, in five queries (the figures page's rows)."""
+    groups = {
+        unit: {model: model.objects.under_q(unit) for model in (Inspection, Hazard, EnforcementCase)}
+        for unit in units
+    }
+    return _combine_groups(groups, start, end, today, base)
+
+
+def figures_per_department(
+    departments: list[Department],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    base: Any = None,
+) -> dict[Department, dict[str, Any]]:
+    """`department_figures()` of each department, in five queries (the figures page's rows by department)."""
+    groups = {
+        department: {
+            model: model.objects.department_q(department) for model in (Inspection, Hazard, EnforcementCase)
+        }
+        for department in departments
+    }
+    return _combine_groups(groups, start, end, today, base)
 
 
 def total(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,15 +32,37 @@ from ebsafety.inspections.models.inspections import Inspection
 WRITE_ADD = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
 
 
+def overdue_q(today: datetime.date) -> Q:
+    """Past the deadline and not rectified (escalated ones included) — whether or not the daily job has
+    marked them yet."""
+    return Q(status__in=(*RECTIFYING_STATUSES, HazardStatus.ESCALATED), deadline__lt=today)
+
+
+def on_time_q() -> Q:
+    """Fixed on the spot, or rectified no later than the deadline in force, and not sent back since."""
+    return Q(status__in=(HazardStatus.RECTIFIED, HazardStatus.REINSPECTED, HazardStatus.CLOSED)) & (
+        Q(fixed_on_spot=True) | Q(rectified_on__lte=F("deadline"))
+    )
+
+
 class HazardQuerySet(ScopedQuerySet):
     """Hazards narrowed for queues and figures; the ranking calls these methods."""
 
+    @staticmethod
+    def under_q(unit: Unit) -> Q:
+        return Q(unit__path__startswith=unit.path)
+
+    @staticmethod
+    def department_q(department: Department) -> Q:
+        """Hazards filed under the department (its sector, or escalated to it)."""
+        return Q(department=department)
+
     def under(self, unit: Unit) -> HazardQuerySet:
-        return self.filter(unit__path__startswith=unit.path)
+        return self.filter(self.under_q(unit))
 
     def for_department(self, department: Department) -> HazardQuerySet:
         """Hazards filed under the department (its sector, or escalated to it)."""
-        return self.filter(department=department)
+        return self.filter(self.department_q(department))
 
     def found_between(self, start: datetime.date, end: datetime.date) -> HazardQuerySet:
         return self.filter(found_on__range=(start, end))
@@ -54,14 +76,11 @@ class HazardQuerySet(ScopedQuerySet):
     def overdue_now(self, today: datetime.date | None = None) -> HazardQuerySet:
         """Past the deadline and not rectified (escalated ones included) — whether or not the daily job has
         marked them yet."""
-        today = today or timezone.localdate()
-        return self.filter(status__in=(*RECTIFYING_STATUSES, HazardStatus.ESCALATED), deadline__lt=today)
+        return self.filter(overdue_q(today or timezone.localdate()))
 
     def rectified_on_time(self) -> HazardQuerySet:
         """Fixed on the spot, or rectified no later than the deadline in force, and not sent back since."""
-        return self.filter(
-            status__in=(HazardStatus.RECTIFIED, HazardStatus.REINSPECTED, HazardStatus.CLOSED)
-        ).filter(Q(fixed_on_spot=True) | Q(rectified_on__lte=F("deadline")))
+        return self.filter(on_time_q())
 
     def figures(self, today: datetime.date | None = None) -> dict[str, Any]:
         """Found, rectified on time, overdue now, closed, closure rate and median days to close.
@@ -73,20 +92,84 @@ class HazardQuerySet(ScopedQuerySet):
             dismissed=models.Count("pk", filter=Q(status=HazardStatus.DISMISSED)),
             closed=models.Count("pk", filter=Q(status=HazardStatus.CLOSED)),
         )
-        found = rows["found"] - rows["dismissed"]
         durations = [
-            (timezone.localtime(closed_at).date() - found_on).days
+            _days_to_close(found_on, closed_at)
             for found_on, closed_at in self.closed().values_list("found_on", "closed_at")
             if closed_at is not None
         ]
-        return {
-            "hazards_found": found,
-            "rectified_on_time": self.rectified_on_time().count(),
-            "overdue_now": self.overdue_now(today).count(),
-            "hazards_closed": rows["closed"],
-            "closure_rate": round(rows["closed"] / found, 4) if found else None,
-            "median_days_to_close": statistics.median(durations) if durations else None,
+        return _hazard_figures(
+            rows["found"] - rows["dismissed"],
+            rows["closed"],
+            self.rectified_on_time().count(),
+            self.overdue_now(today).count(),
+            durations,
+        )
+
+    def figures_by(self, groups: dict[Any, Q], today: datetime.date | None = None) -> dict[Any, dict]:
+        """`figures()` of several groups of these hazards (e.g. `under_q(unit)` for each unit) in two
+        queries, each hazard flagged by the groups it belongs to: the counts grouped by (flags, status, on
+        time, overdue), then the closed hazards' days to close. Returns {group key: figures}."""
+        today = today or timezone.localdate()
+        flags = {
+            f"in_group{i}": ExpressionWrapper(q, output_field=BooleanField())
+            for i, q in enumerate(groups.values())
         }
+        counts = [{"found": 0, "closed": 0, "on_time": 0, "overdue": 0} for _ in flags]
+        durations: list[list[int]] = [[] for _ in flags]
+        if not flags:
+            return {}
+        rows = (
+            self.order_by()
+            .annotate(
+                **flags,
+                is_on_time=ExpressionWrapper(on_time_q(), output_field=BooleanField()),
+                is_overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField()),
+            )
+            .values(*flags, "status", "is_on_time", "is_overdue")
+            .annotate(n=models.Count("pk"))
+        )
+        for row in rows:
+            for i, flag in enumerate(flags):
+                if row[flag]:
+                    tally = counts[i]
+                    tally["found"] += row["n"] if row["status"] != HazardStatus.DISMISSED else 0
+                    tally["closed"] += row["n"] if row["status"] == HazardStatus.CLOSED else 0
+                    tally["on_time"] += row["n"] if row["is_on_time"] else 0
+                    tally["overdue"] += row["n"] if row["is_overdue"] else 0
+        closed = self.closed().filter(closed_at__isnull=False).order_by().annotate(**flags)
+        for found_on, closed_at, *member in closed.values_list("found_on", "closed_at", *flags):
+            days = _days_to_close(found_on, closed_at)
+            for i, inside in enumerate(member):
+                if inside:
+                    durations[i].append(days)
+        return {
+            key: _hazard_figures(
+                counts[i]["found"],
+                counts[i]["closed"],
+                counts[i]["on_time"],
+                counts[i]["overdue"],
+                durations[i],
+            )
+            for i, key in enumerate(groups)
+        }
+
+
+def _days_to_close(found_on: datetime.date, closed_at: datetime.datetime) -> int:
+    return (timezone.localtime(closed_at).date() - found_on).days
+
+
+def _hazard_figures(
+    found: int, closed: int, on_time: int, overdue: int, durations: list[int]
+) -> dict[str, Any]:
+    """The hazard figures of one group; `found` leaves out the hazards dismissed as unfounded."""
+    return {
+        "hazards_found": found,
+        "rectified_on_time": on_time,
+        "overdue_now": overdue,
+        "hazards_closed": closed,
+        "closure_rate": round(closed / found, 4) if found else None,
+        "median_days_to_close": statistics.median(durations) if durations else None,
+    }
 
 
 class Hazard(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,19 +31,22 @@ INSPECTION_ACTIONS: dict[str, frozenset[str]] = {
 class InspectionQuerySet(ScopedQuerySet):
     """Inspections narrowed for figures; the ranking calls these."""
 
+    @staticmethod
+    def under_q(unit: Unit) -> Q:
+        return Q(unit__path__startswith=unit.path)
+
+    @staticmethod
+    def department_q(department: Department) -> Q:
+        """Inspections the department led or took part in."""
+        joint = Inspection.departments.through.objects.filter(department=department)
+        return Q(department=department) | Q(pk__in=joint.values("inspection_id"))
+
     def under(self, unit: Unit) -> InspectionQuerySet:
-        return self.filter(unit__path__startswith=unit.path)
+        return self.filter(self.under_q(unit))
 
     def for_department(self, department: Department) -> InspectionQuerySet:
         """Inspections the department led or took part in."""
-        return self.filter(
-            Q(department=department)
-            | Q(
-                pk__in=Inspection.departments.through.objects.filter(department=department).values(
-                    "inspection_id"
-                )
-            )
-        )
+        return self.filter(self.department_q(department))
 
     def between(self, start: datetime.date, end: datetime.date) -> InspectionQuerySet:
         return self.filter(inspected_on__range=(start, end))
@@ -53,6 +56,36 @@ class InspectionQuerySet(ScopedQuerySet):
         return {
             "inspections": self.count(),
             "targets_covered": self.order_by().values("target_key").distinct().count(),
+        }
+
+    def figures_by(self, groups: dict[Any, Q]) -> dict[Any, dict[str, int]]:
+        """`figures()` of several groups of these inspections (e.g. `under_q(unit)` for each unit) in one
+        query, each inspection flagged by the groups it belongs to and counted per (flags, target): {group
+        key: figures}."""
+        flags = {
+            f"in_group{i}": ExpressionWrapper(q, output_field=BooleanField())
+            for i, q in enumerate(groups.values())
+        }
+        if not flags:
+            return {}
+        inspections = [0 for _ in flags]
+        targets: list[set[str]] = [set() for _ in flags]
+        # Each inspection once, however many joins the caller's scope added.
+        rows = (
+            Inspection.objects.filter(pk__in=self.values("pk"))
+            .order_by()
+            .annotate(**flags)
+            .values(*flags, "target_key")
+            .annotate(n=models.Count("pk"))
+        )
+        for row in rows:
+            for i, flag in enumerate(flags):
+                if row[flag]:
+                    inspections[i] += row["n"]
+                    targets[i].add(row["target_key"])
+        return {
+            key: {"inspections": inspections[i], "targets_covered": len(targets[i])}
+            for i, key in enumerate(groups)
         }
 
 

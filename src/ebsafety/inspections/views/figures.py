@@ -50,21 +50,27 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     }
     rows = []
     if by == "department":
-        for department in Department.objects.visible_to(user).order_by("code"):
-            values = figures.department_figures(department, start, end, today, base)
+        departments = list(Department.objects.visible_to(user).order_by("code"))
+        per_department = figures.figures_per_department(departments, start, end, today, base)
+        for department in departments:
             rows.append(
                 {
                     "label": department.name,
-                    "values": values,
+                    "values": per_department[department],
                     "links": _links(start, end, department=department),
                 }
             )
     elif top is not None:
         children = list(Unit.objects.visible_to(user).filter(parent=top).order_by("code")) or [top]
+        per_unit = figures.figures_per_unit(children, start, end, today, base)
         for unit in children:
-            values = figures.unit_figures(unit, start, end, today, base)
             rows.append(
-                {"label": unit.name, "unit": unit, "values": values, "links": _links(start, end, unit=unit)}
+                {
+                    "label": unit.name,
+                    "unit": unit,
+                    "values": per_unit[unit],
+                    "links": _links(start, end, unit=unit),
+                }
             )
     for row in rows:
         row["cells"] = _cells(row["values"], row["links"])
