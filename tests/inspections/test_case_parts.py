@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -324,3 +326,18 @@ def test_the_schema_describes_the_part_endpoints(personas: dict) -> None:
     paths = schema.json()["paths"]
     assert set(paths["/api/v1/case-parties/"]) >= {"get", "post"}
     assert set(paths["/api/v1/case-penalties/{id}/"]) >= {"get", "put", "patch", "delete"}
+
+
+def test_the_case_list_api_takes_fines_from_the_prefetched_penalties(cases: dict, personas: dict) -> None:
+    for index in range(5):
+        case = services.open_case(
+            title=f"案件{index}", unit=cases["case"].unit, lead_department=cases["case"].lead_department
+        )
+        services.impose_penalty(case, kind="fine", amount=Decimal(100 + index), imposed_on="2026-11-21")
+    with CaptureQueriesContext(connection) as queries:
+        listed = api(personas["office"]).get("/api/v1/cases/", {"limit": 100})
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 7
+    assert len(queries) <= 12, [q["sql"][:120] for q in queries.captured_queries]
+    fines = {c["id"]: c["fines"] for c in listed.json()["results"]}
+    assert fines[cases["case"].pk] == "3000.00" and fines[cases["case_b"].pk] == "0.00"
+    assert all(fines[c.pk] == f"{c.fines():.2f}" for c in EnforcementCase.objects.all())

@@ -147,6 +147,11 @@ class EnforcementCase(BaseModel):
         super().save(*args, **kwargs)
 
     def fines(self) -> Decimal:
+        """The fines imposed in this case; from the prefetched penalties when a list prefetched them (the
+        API's case list), else one query."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("penalties")
+        if prefetched is not None:
+            return sum((p.amount or 0 for p in prefetched if p.kind == PenaltyKind.FINE), Decimal("0"))
         total = self.penalties.filter(kind=PenaltyKind.FINE).aggregate(total=Sum("amount"))["total"]
         return total or Decimal("0")
 
