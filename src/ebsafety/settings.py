@@ -219,6 +219,10 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Large uploads and the checked rows of a large import wait here (not in /tmp: the systemd units give each
+# service a private /tmp, and the daily clean-up of what a killed import leaves must see them all).
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", str(VAR_DIR / "tmp"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Background work: the Django tasks API with its database backend (works on SQLite and PostgreSQL).

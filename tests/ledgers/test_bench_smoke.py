@@ -29,7 +29,7 @@ def bench_unit(db: Any) -> Unit:
 def plan(planner: Any, unit: Unit, path: Path) -> ImportOutcome:
     outcome = ImportOutcome(kind="ebike", unit_code=unit.code, mode="full")
     handler = EBikeHandler(EBIKE, unit, "full")
-    planner(handler, SourceFile(path, path.name), outcome, "full", lambda *a, **k: None)
+    planner(handler, SourceFile(path, path.name), outcome, "full", lambda *a, **k: None).close()
     return outcome
 
 

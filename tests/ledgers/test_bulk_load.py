@@ -45,23 +45,58 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_first_census_rebuilds_every_index(
     town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None
 ) -> None:
+    import contextlib
+
     monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 5)
-    before = {t: index_definitions(t) for t in ("ledgers_ebike", "ledgers_person")}
-    dropped: list[str] = []
-    rows = [bike_row(i) for i in range(1, 13)]
+    tables = ("ledgers_ebike", "ledgers_person")
+    before = {t: index_definitions(t) for t in tables}
+    during: dict[str, tuple[bool, dict[str, str]]] = {}
     real = bulk.indexes_deferred
 
+    @contextlib.contextmanager
     def spy(model: Any, incoming: int) -> Any:
-        dropped.append(model._meta.db_table)
-        return real(model, incoming)
+        with real(model, incoming) as dropped:
+            during[model._meta.db_table] = (dropped, index_definitions(model._meta.db_table))
+            yield dropped
 
     monkeypatch.setattr(bulk, "indexes_deferred", spy)
-    outcome = run(town, write_csv(tmp_path / "a.csv", rows))
+    outcome = run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 13)]))
     assert outcome.added == 12
-    assert sorted(dropped) == ["ledgers_ebike", "ledgers_person"]
-    assert {t: index_definitions(t) for t in before} == before
+    for table in tables:
+        dropped, left = during[table]
+        assert dropped is True
+        # only what cannot be dropped stays: SQLite's inline UNIQUE, PostgreSQL's key and constraint indexes
+        assert all(
+            name.startswith("sqlite_autoindex") or name.endswith(("_pkey", "_key", "_uniq")) for name in left
+        ), left
+    assert {t: index_definitions(t) for t in tables} == before
     assert EBike.objects.count() == 12 and Person.objects.count() == 12
     assert "write_indexes_s" in outcome.timings
+
+
+def test_a_failure_while_the_indexes_are_gone_leaves_everything_as_before(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None
+) -> None:
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 4)]))
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 5)
+    tables = ("ledgers_ebike", "ledgers_person")
+    before = {t: index_definitions(t) for t in tables}
+    counts = (EBike.objects.count(), Person.objects.count(), ImportBatch.objects.count())
+    real = bulk.insert_columns
+    calls = []
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        calls.append(1)
+        if len(calls) == 4:  # the second chunk's bikes, with the first chunk's rows already in
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert_columns", failing)
+    with pytest.raises(RuntimeError):
+        run(town, write_csv(tmp_path / "b.csv", [bike_row(i) for i in range(10, 22)]))
+    assert len(calls) == 4
+    assert (EBike.objects.count(), Person.objects.count(), ImportBatch.objects.count()) == counts
+    assert {t: index_definitions(t) for t in tables} == before
 
 
 def test_indexes_stay_for_a_load_smaller_than_the_table(town: dict, tmp_path: Path, monkeypatch: Any) -> None:

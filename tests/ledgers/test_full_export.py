@@ -98,3 +98,52 @@ def test_the_export_shows_in_the_office_audit(ledgers: dict, personas: dict, cli
     assert listing.status_code == 200 and "导出个人信息" in listing.content.decode()
     detail = office.get(f"/core/audit/{record.pk}/")
     assert detail.status_code == 200 and "完整号码" in detail.content.decode()
+
+
+def test_the_record_is_filed_under_the_exporters_own_unit(
+    ledgers: dict, personas: dict, client_for: Any, town: dict
+) -> None:
+    """A locality naming a unit above its own (which narrows nothing) still files the export under its own
+    unit, where the office over it finds it; a unit inside its own is kept as the more precise place."""
+    locality = client_for(personas["locality"])
+    assert locality.get(f"/ledgers/ebikes/?unit={town['town'].code}&export=csv&full=1").status_code == 200
+    assert export_records().get().unit_path == town["a"].path
+    export_records().delete()
+    assert locality.get(f"/ledgers/ebikes/?unit={town['a1'].code}&export=csv&full=1").status_code == 200
+    assert export_records().get().unit_path == town["a1"].path
+
+
+def test_cli_export_without_a_unit_is_filed_under_the_exporters_unit(
+    ledgers: dict, personas: dict, tmp_path: Path, town: dict
+) -> None:
+    call_command("ledger", "export", "--kind", "shop", "-o", str(tmp_path / "s.csv"), "--user", "office")
+    assert export_records().get().unit_path == town["town"].path
+
+
+def test_a_large_full_export_runs_in_the_background_for_its_creator_only(
+    ledgers: dict, personas: dict, client_for: Any, settings: Any, make_user: Any, town: dict
+) -> None:
+    from django.urls import reverse
+
+    from ebsafety.core.choices import Role
+    from ebsafety.core.jobs import execute
+    from ebsafety.core.models import Job
+
+    settings.EXPORT_INLINE_MAX_ROWS = 1
+    office = client_for(personas["office"])
+    response = office.get("/ledgers/ebikes/?export=xlsx&full=1")
+    assert response.status_code == 302
+    job = execute(Job.objects.get())
+    assert job.status == "succeeded", job.error
+    assert job.params["personal"] is True
+    record = export_records().get()
+    assert record.actor == personas["office"] and record.source == "task"
+    download = office.get(reverse("core:job_download", args=[job.pk]))
+    assert download.status_code == 200
+    rows = sheet_rows(b"".join(download.streaming_content))
+    assert ledgers["bike_a"].owner.id_number in {r[rows[0].index("身份证号")] for r in rows[1:]}
+    colleague = make_user("office2", Role.OFFICE, unit=town["town"])
+    assert client_for(colleague).get(reverse("core:job_download", args=[job.pk])).status_code == 403
+    # a role that may not unmask is refused before any job starts
+    assert client_for(personas["leader"]).get("/ledgers/ebikes/?export=xlsx&full=1").status_code == 403
+    assert Job.objects.count() == 1

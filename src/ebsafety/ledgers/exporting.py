@@ -128,6 +128,28 @@ def kind_of(model: type) -> str | None:
     return next((kind for kind, ledger_model in MODELS.items() if ledger_model is model), None)
 
 
+def export_unit_path(user: Any, unit_code: str = "") -> str:
+    """The unit an unmasked export is filed under in the change log, so that the office over the exporter
+    finds it: the unit the export was narrowed to when it lies within one of the user's own units that may
+    unmask, else the broadest such unit of the user ("" only for the system or a superuser without one)."""
+    from ebsafety.core.privacy import UNMASK_ROLES
+
+    if user is None:
+        return ""
+    own = sorted(
+        (m.unit.path for m in user.active_memberships() if m.role in UNMASK_ROLES and m.unit_id),
+        key=len,
+    )
+    code = unit_code.strip()
+    if code:
+        from ebsafety.core.models import Unit
+
+        unit = Unit.objects.filter(code=code).only("path").first()
+        if unit is not None and any(unit.path.startswith(path) for path in own):
+            return unit.path
+    return own[0] if own else ""
+
+
 def unmasked_export_rows(
     kind: str, queryset: QuerySet, by: Any, *, filters: str = "", unit_path: str = ""
 ) -> Iterator[list[Any]] | ExportTable:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
+from ebsafety.ledgers.bulk import spill_root
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, iter_rows
@@ -345,7 +346,7 @@ def finish_batch(batch: Any, outcome: ImportOutcome, error_report_bytes: bytes |
     if outcome.committed:
         batch.status = ImportStatus.COMMITTED
         batch.committed_at = timezone.now()
-        with tempfile.TemporaryFile() as handle:
+        with tempfile.TemporaryFile(dir=spill_root()) as handle:
             write_outcome_file(handle, batch.counts, outcome)
             handle.seek(0)
             batch.outcome_file.save(f"batch-{batch.pk}.json.gz", File(handle), save=False)

@@ -84,6 +84,11 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         filterset = self.get_filterset(self.get_filterset_class())
         return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
 
+    def exports_personal_data(self) -> bool:
+        """Does this request's export carry whole ID or phone numbers? Its background result file is then
+        for the one who asked only (`JobDownloadView`)."""
+        return False
+
     def export_rows(self, queryset: models.QuerySet) -> Any:
         table = self.get_table_class()(queryset)
         exclude = getattr(table.Meta, "export_exclude", ())
@@ -98,6 +103,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         if queryset.count() > settings.EXPORT_INLINE_MAX_ROWS:
             query = self.request.GET.copy()
             query.pop("export", None)
+            params = {"personal": True} if self.exports_personal_data() else {}
             job = start_job(
                 export_job,
                 f"导出{self.model._meta.verbose_name_plural}（{fmt.upper()}）",
@@ -106,6 +112,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
                     "view": f"{type(self).__module__}.{type(self).__qualname__}",
                     "query": query.urlencode(),
                     "format": fmt,
+                    **params,
                 },
             )
             messages.info(self.request, "数据较多，已转入后台导出，完成后可在此页面下载。")

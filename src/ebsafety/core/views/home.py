@@ -106,6 +106,9 @@ class JobDownloadView(View):
         job = _job_for(request, pk)
         if not job.result_file:
             raise Http404
+        if job.params.get("personal") and job.created_by_id != request.user.pk:
+            # whole ID and phone numbers: the export was logged for its creator, the file is theirs alone
+            raise PermissionDenied("该导出文件含完整号码，仅导出人本人可以下载。")
         return FileResponse(
             job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1]
         )

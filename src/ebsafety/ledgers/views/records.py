@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,16 +52,22 @@ class LedgerListView(generic.ObjectListView):
     def base_queryset(self) -> QuerySet:
         return self.model._default_manager.select_related(*self.related)
 
+    def exports_personal_data(self) -> bool:
+        return self.request.GET.get("full") == "1" and exporting.kind_of(self.model) is not None
+
+    def export(self, fmt: str) -> HttpResponse:
+        if self.exports_personal_data() and not may_unmask(self.request.user):
+            raise PermissionDenied("您的角色无权导出完整号码。")  # before a background export is started
+        return super().export(fmt)
+
     def export_rows(self, queryset: QuerySet) -> Any:
         kind = exporting.kind_of(self.model)
-        if self.request.GET.get("full") != "1" or kind is None:
+        if not self.exports_personal_data() or kind is None:
             return super().export_rows(queryset)
         query = self.request.GET.copy()
         for name in ("export", "full", "page", "per_page"):
             query.pop(name, None)
-        unit = Unit.objects.filter(code=query.get("unit", "").strip()).only("path").first()
-        memberships = self.request.user.active_memberships()
-        unit_path = unit.path if unit else next((m.unit.path for m in memberships if m.unit_id), "")
+        unit_path = exporting.export_unit_path(self.request.user, query.get("unit", ""))
         ordered = exporting.base_queryset(kind).filter(pk__in=queryset.values("pk"))
         return exporting.unmasked_export_rows(
             kind, ordered, self.request.user, filters=query.urlencode(), unit_path=unit_path

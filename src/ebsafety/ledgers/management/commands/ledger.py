@@ -15,7 +15,13 @@ from ebsafety.core.management.base import ScopedCommand
 from ebsafety.core.models import Unit
 from ebsafety.core.privacy import may_unmask
 from ebsafety.ledgers.choices import ImportMode
-from ebsafety.ledgers.exporting import MODELS, base_queryset, export_rows, unmasked_export_rows
+from ebsafety.ledgers.exporting import (
+    MODELS,
+    base_queryset,
+    export_rows,
+    export_unit_path,
+    unmasked_export_rows,
+)
 from ebsafety.ledgers.importer import ImportRefused, run_import
 from ebsafety.ledgers.reader import UnreadableFile
 from ebsafety.ledgers.specs import SPECS
@@ -115,7 +121,7 @@ class Command(ScopedCommand):
             filters = " ".join(
                 f"{name}={options[name]}" for name in ("unit", "include_retired") if options.get(name)
             )
-            unit_path = self.unit(options["unit"], Action.VIEW).path if options.get("unit") else ""
+            unit_path = export_unit_path(self.user, options.get("unit") or "")
             rows = unmasked_export_rows(kind, queryset, self.user, filters=filters, unit_path=unit_path)
         output.write_bytes(exports.render(rows, fmt, SPECS[kind].label))
         self.stdout.write(f"已导出到 {output}")
