@@ -6,7 +6,7 @@ import datetime
 import decimal
 import getpass
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -14,6 +14,9 @@ from django.db.models.fields.files import FieldFile
 
 from ebsafety.core.choices import ChangeAction
 from ebsafety.core.context import current_context
+
+if TYPE_CHECKING:
+    from ebsafety.core.models.base import AuditedModel
 
 SECRET_FIELDS = frozenset({"password"})
 
@@ -98,7 +101,7 @@ def write_record(
     )
 
 
-def record_save(instance: models.Model, created: bool) -> None:
+def record_save(instance: AuditedModel, created: bool) -> None:
     after = snapshot(instance)
     if created:
         write_record(instance, ChangeAction.CREATE, None, after, sorted(after))

@@ -19,7 +19,7 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -29,6 +29,8 @@ from ebsafety.core.choices import Action, Role
 NOTHING = Q(pk__in=[])
 # "Every row": not Q(), which vanishes when OR-ed with another condition.
 EVERYTHING = Q(pk__isnull=False)
+
+_QS = TypeVar("_QS", bound=models.QuerySet[Any])
 
 
 def unit_scope_q(model: type[models.Model], path: str) -> Q:
@@ -58,14 +60,14 @@ def membership_q(model: type[models.Model], membership: Any) -> Q:
     department_path = getattr(model, "scope_department_path", None)
     if department_path is not None:
         q |= Q(**{f"{department_path}__pk" if department_path else "pk": department.pk})
-    sectors = getattr(model, "scope_sectors", frozenset())
+    sectors: frozenset[str] = getattr(model, "scope_sectors", frozenset())
     if (sectors and sectors & set(department.sectors or [])) or (not sectors and department_path is None):
         for path in department.served_paths():
             q |= unit_scope_q(model, path)
     return q
 
 
-def restrict(queryset: models.QuerySet, user: Any, action: str = Action.VIEW) -> models.QuerySet:
+def restrict(queryset: _QS, user: Any, action: str = Action.VIEW) -> _QS:
     """Narrow `queryset` to the rows `user` may perform `action` on."""
     if action not in Action.values:
         raise ValueError(f"unknown action {action!r}")

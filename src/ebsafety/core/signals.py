@@ -18,7 +18,8 @@ def _is_audited(sender: Any) -> bool:
 
 @receiver(post_save, dispatch_uid="ebsafety_audit_save")
 def log_save(sender: Any, instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if raw or not _is_audited(sender):
+    # The sender of post_save is the instance's own class, so this is `_is_audited(sender)`, narrowed.
+    if raw or not isinstance(instance, AuditedModel):
         return
     audit.record_save(instance, created)
 

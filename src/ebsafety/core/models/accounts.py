@@ -17,7 +17,7 @@ from ebsafety.core.models.org import Department, Unit
 OFFICE_ONLY: dict[str, frozenset[str]] = {Role.OFFICE: ALL_ACTIONS}
 
 
-class UserQuerySet(ScopedQuerySet):
+class UserQuerySet(ScopedQuerySet["User"]):
     pass
 
 
@@ -32,7 +32,7 @@ class User(AuditedModel, AbstractUser):
     phone = models.CharField("手机号", max_length=20, blank=True)
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
-    objects = ScopedUserManager()
+    objects: ClassVar[ScopedUserManager] = ScopedUserManager()
 
     # Office staff manage the users that belong to their subtree, and users not yet given a membership.
     # Users are deactivated, never deleted: their change records keep pointing at them.
@@ -150,9 +150,10 @@ class Membership(BaseModel):
         return Q(unit__path__startswith=path) | Q(department__unit__path__startswith=path)
 
     def audit_unit_path(self) -> str:
-        if self.unit_id:
+        # A relation whose id is None reads as None without a query.
+        if self.unit is not None:
             return self.unit.path
-        if self.department_id:
+        if self.department is not None:
             return self.department.unit.path
         return ""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Collection
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.db import models
 
@@ -13,10 +14,13 @@ READ = frozenset({Action.VIEW})
 WRITE = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
 
 
-class ScopedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
     """QuerySet with the one scoping entry point of the platform."""
 
-    def visible_to(self, user: Any, action: str = Action.VIEW) -> ScopedQuerySet:
+    def visible_to(self, user: Any, action: str = Action.VIEW) -> Self:
         from ebsafety.core.scoping import restrict
 
         return restrict(self, user, action)
@@ -32,9 +36,16 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
+    # Set by from_db and refreshed by the audit after each save (not a field).
+    _loaded_values: dict[str, Any]
+    # The pks of a many-to-many relation before a change, kept by the m2m_changed audit handler.
+    _m2m_before: list[Any]
+
     @classmethod
-    def from_db(cls, db: str, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
 

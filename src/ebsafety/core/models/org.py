@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -18,16 +18,21 @@ PATH_SEPARATOR = "/"
 UNIT_CODE_VALIDATOR = RegexValidator(r"^[A-Za-z0-9_.-]+$", "编码只能由字母、数字、点、下划线和连字符组成。")
 
 
-class UnitQuerySet(ScopedQuerySet):
-    def subtree(self, unit: Unit) -> UnitQuerySet:
+class UnitQuerySet(ScopedQuerySet["Unit"]):
+    def subtree(self, unit: Unit) -> Self:
         """The unit and everything below it: one indexed prefix match on the materialised path."""
         return self.filter(path__startswith=unit.path)
 
-    def descendants(self, unit: Unit) -> UnitQuerySet:
+    def descendants(self, unit: Unit) -> Self:
         return self.subtree(unit).exclude(pk=unit.pk)
 
-    def ancestors_of(self, unit: Unit) -> UnitQuerySet:
+    def ancestors_of(self, unit: Unit) -> Self:
         return self.filter(code__in=unit.ancestor_codes).order_by("depth")
+
+
+if TYPE_CHECKING:
+    # The manager class `UnitQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    UnitManager = models.Manager.from_queryset(UnitQuerySet)
 
 
 class Unit(BaseModel):
@@ -56,7 +61,7 @@ class Unit(BaseModel):
     is_fringe = models.BooleanField("城乡结合部", default=False)
     address = models.CharField("地址", max_length=200, blank=True)
 
-    objects = UnitQuerySet.as_manager()
+    objects: ClassVar[UnitManager] = UnitQuerySet.as_manager()
 
     scope_unit_path: ClassVar[str | None] = ""
     role_actions: ClassVar[dict[str, frozenset[str]]] = {
@@ -96,6 +101,7 @@ class Unit(BaseModel):
         super().clean()
         if self.parent_id is not None and self.pk is not None:
             parent = self.parent
+            assert parent is not None  # parent_id is set
             if parent.pk == self.pk or (self.path and parent.path.startswith(self.path)):
                 raise ValidationError({"parent": "上级单位不能是本单位或其下级单位（会形成循环）。"})
 
@@ -103,7 +109,8 @@ class Unit(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         old_path = self._loaded_values.get("path", "") if hasattr(self, "_loaded_values") else ""
-        parent_path = self.parent.path if self.parent_id else PATH_SEPARATOR
+        parent = self.parent  # None, without a query, when parent_id is None
+        parent_path = parent.path if parent is not None else PATH_SEPARATOR
         if self.pk is not None and old_path and parent_path.startswith(old_path):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级单位（会形成循环）。"})
         self.path = f"{parent_path}{self.code}{PATH_SEPARATOR}"

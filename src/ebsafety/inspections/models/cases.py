@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,7 +31,7 @@ CASE_ACTIONS: dict[str, frozenset[str]] = {
 PARTY_ACTIONS: dict[str, frozenset[str]] = {**CASE_ACTIONS, Role.DEPARTMENT: ALL_ACTIONS}
 
 
-class CaseQuerySet(ScopedQuerySet):
+class CaseQuerySet(ScopedQuerySet["EnforcementCase"]):
     @staticmethod
     def under_q(unit: Unit) -> Q:
         return Q(unit__path__startswith=unit.path)
@@ -42,14 +42,14 @@ class CaseQuerySet(ScopedQuerySet):
         joint = EnforcementCase.departments.through.objects.filter(department=department)
         return Q(lead_department=department) | Q(pk__in=joint.values("enforcementcase_id"))
 
-    def under(self, unit: Unit) -> CaseQuerySet:
+    def under(self, unit: Unit) -> Self:
         return self.filter(self.under_q(unit))
 
-    def for_department(self, department: Department) -> CaseQuerySet:
+    def for_department(self, department: Department) -> Self:
         """Cases the department leads or joins."""
         return self.filter(self.department_q(department))
 
-    def opened_between(self, start: datetime.date, end: datetime.date) -> CaseQuerySet:
+    def opened_between(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(opened_on__range=(start, end))
 
     def fines_total(self, start: datetime.date, end: datetime.date) -> Decimal:
@@ -82,6 +82,11 @@ class CaseQuerySet(ScopedQuerySet):
         }
 
 
+if TYPE_CHECKING:
+    # The manager class `CaseQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    CaseManager = models.Manager.from_queryset(CaseQuerySet)
+
+
 class EnforcementCase(BaseModel):
     """A case opened against one or more parties, often from hazards that were not fixed in time."""
 
@@ -103,7 +108,7 @@ class EnforcementCase(BaseModel):
     closed_on = models.DateField("结案日期", null=True, blank=True, editable=False)
     summary = models.TextField("处理情况", blank=True)
 
-    objects = CaseQuerySet.as_manager()
+    objects: ClassVar[CaseManager] = CaseQuerySet.as_manager()
 
     scope_department_path: ClassVar[str | None] = "lead_department"
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.ENFORCEMENT})
@@ -151,7 +156,9 @@ class EnforcementCase(BaseModel):
         API's case list), else one query."""
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("penalties")
         if prefetched is not None:
-            return sum((p.amount or 0 for p in prefetched if p.kind == PenaltyKind.FINE), Decimal("0"))
+            return sum(
+                (p.amount or Decimal("0") for p in prefetched if p.kind == PenaltyKind.FINE), Decimal("0")
+            )
         total = self.penalties.filter(kind=PenaltyKind.FINE).aggregate(total=Sum("amount"))["total"]
         return total or Decimal("0")
 
@@ -161,6 +168,8 @@ class CasePart(BaseModel):
     is — a department reaches them through the cases it leads or joins, not through the units it serves."""
 
     scope_unit_path: ClassVar[str | None] = "case__unit"
+    # Each part declares its own foreign key to the case (with its own related name).
+    case: EnforcementCase
 
     class Meta:
         abstract = True
@@ -271,7 +280,7 @@ class CasePenalty(CasePart):
 
     def clean(self) -> None:
         super().clean()
-        if self.party_id is not None and self.case_id is not None and self.party.case_id != self.case_id:
+        if self.case_id is not None and self.party is not None and self.party.case_id != self.case_id:
             raise ValidationError({"party": "当事人不属于本案件。"})
         if self.kind == PenaltyKind.FINE:
             if self.amount is None or self.amount <= 0:

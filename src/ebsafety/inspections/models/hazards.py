@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -45,7 +45,7 @@ def on_time_q() -> Q:
     )
 
 
-class HazardQuerySet(ScopedQuerySet):
+class HazardQuerySet(ScopedQuerySet["Hazard"]):
     """Hazards narrowed for queues and figures; the ranking calls these methods."""
 
     @staticmethod
@@ -57,28 +57,28 @@ class HazardQuerySet(ScopedQuerySet):
         """Hazards filed under the department (its sector, or escalated to it)."""
         return Q(department=department)
 
-    def under(self, unit: Unit) -> HazardQuerySet:
+    def under(self, unit: Unit) -> Self:
         return self.filter(self.under_q(unit))
 
-    def for_department(self, department: Department) -> HazardQuerySet:
+    def for_department(self, department: Department) -> Self:
         """Hazards filed under the department (its sector, or escalated to it)."""
         return self.filter(self.department_q(department))
 
-    def found_between(self, start: datetime.date, end: datetime.date) -> HazardQuerySet:
+    def found_between(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(found_on__range=(start, end))
 
-    def open(self) -> HazardQuerySet:
+    def open(self) -> Self:
         return self.exclude(status__in=(HazardStatus.CLOSED, HazardStatus.DISMISSED))
 
-    def closed(self) -> HazardQuerySet:
+    def closed(self) -> Self:
         return self.filter(status=HazardStatus.CLOSED)
 
-    def overdue_now(self, today: datetime.date | None = None) -> HazardQuerySet:
+    def overdue_now(self, today: datetime.date | None = None) -> Self:
         """Past the deadline and not rectified (escalated ones included) — whether or not the daily job has
         marked them yet."""
         return self.filter(overdue_q(today or timezone.localdate()))
 
-    def rectified_on_time(self) -> HazardQuerySet:
+    def rectified_on_time(self) -> Self:
         """Fixed on the spot, or rectified no later than the deadline in force, and not sent back since."""
         return self.filter(on_time_q())
 
@@ -123,9 +123,9 @@ class HazardQuerySet(ScopedQuerySet):
             .annotate(
                 **flags,
                 is_on_time=ExpressionWrapper(on_time_q(), output_field=BooleanField()),
-                is_overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField()),
+                is_overdue_now=ExpressionWrapper(overdue_q(today), output_field=BooleanField()),
             )
-            .values(*flags, "status", "is_on_time", "is_overdue")
+            .values(*flags, "status", "is_on_time", "is_overdue_now")
             .annotate(n=models.Count("pk"))
         )
         for row in rows:
@@ -135,7 +135,7 @@ class HazardQuerySet(ScopedQuerySet):
                     tally["found"] += row["n"] if row["status"] != HazardStatus.DISMISSED else 0
                     tally["closed"] += row["n"] if row["status"] == HazardStatus.CLOSED else 0
                     tally["on_time"] += row["n"] if row["is_on_time"] else 0
-                    tally["overdue"] += row["n"] if row["is_overdue"] else 0
+                    tally["overdue"] += row["n"] if row["is_overdue_now"] else 0
         closed = self.closed().filter(closed_at__isnull=False).order_by().annotate(**flags)
         for found_on, closed_at, *member in closed.values_list("found_on", "closed_at", *flags):
             days = _days_to_close(found_on, closed_at)
@@ -170,6 +170,11 @@ def _hazard_figures(
         "closure_rate": round(closed / found, 4) if found else None,
         "median_days_to_close": statistics.median(durations) if durations else None,
     }
+
+
+if TYPE_CHECKING:
+    # The manager class `HazardQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    HazardManager = models.Manager.from_queryset(HazardQuerySet)
 
 
 class Hazard(BaseModel):
@@ -275,7 +280,7 @@ class Hazard(BaseModel):
     closed_at = models.DateTimeField("销号时间", null=True, blank=True, editable=False)
     status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True, editable=False)
 
-    objects = HazardQuerySet.as_manager()
+    objects: ClassVar[HazardManager] = HazardQuerySet.as_manager()
 
     scope_department_path: ClassVar[str | None] = "department"
     # The fire station, the enforcement team and the property office answer for every hazard in their units.

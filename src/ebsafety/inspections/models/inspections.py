@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ INSPECTION_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InspectionQuerySet(ScopedQuerySet):
+class InspectionQuerySet(ScopedQuerySet["Inspection"]):
     """Inspections narrowed for figures; the ranking calls these."""
 
     @staticmethod
@@ -41,14 +41,14 @@ class InspectionQuerySet(ScopedQuerySet):
         joint = Inspection.departments.through.objects.filter(department=department)
         return Q(department=department) | Q(pk__in=joint.values("inspection_id"))
 
-    def under(self, unit: Unit) -> InspectionQuerySet:
+    def under(self, unit: Unit) -> Self:
         return self.filter(self.under_q(unit))
 
-    def for_department(self, department: Department) -> InspectionQuerySet:
+    def for_department(self, department: Department) -> Self:
         """Inspections the department led or took part in."""
         return self.filter(self.department_q(department))
 
-    def between(self, start: datetime.date, end: datetime.date) -> InspectionQuerySet:
+    def between(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(inspected_on__range=(start, end))
 
     def figures(self) -> dict[str, int]:
@@ -87,6 +87,11 @@ class InspectionQuerySet(ScopedQuerySet):
             key: {"inspections": inspections[i], "targets_covered": len(targets[i])}
             for i, key in enumerate(groups)
         }
+
+
+if TYPE_CHECKING:
+    # The manager class `InspectionQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    InspectionManager = models.Manager.from_queryset(InspectionQuerySet)
 
 
 class Inspection(BaseModel):
@@ -149,7 +154,7 @@ class Inspection(BaseModel):
     )
     note = models.TextField("检查情况", blank=True)
 
-    objects = InspectionQuerySet.as_manager()
+    objects: ClassVar[InspectionManager] = InspectionQuerySet.as_manager()
 
     scope_department_path: ClassVar[str | None] = "department"
     role_actions: ClassVar[dict[str, frozenset[str]]] = INSPECTION_ACTIONS
@@ -200,7 +205,7 @@ class Inspection(BaseModel):
 
     def clean(self) -> None:
         super().clean()
-        required = {
+        required: dict[str, str] = {
             TargetKind.SHOP: "shop",
             TargetKind.STATION: "station",
             TargetKind.RECYCLING_SITE: "recycling_site",

@@ -4,7 +4,7 @@ follow-up items. The minimum visits per month is the campaign parameter `supervi
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -25,9 +25,14 @@ SUPERVISION_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
-class SupervisionVisitQuerySet(ScopedQuerySet):
-    def between(self, start: datetime.date, end: datetime.date) -> SupervisionVisitQuerySet:
+class SupervisionVisitQuerySet(ScopedQuerySet["SupervisionVisit"]):
+    def between(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(visited_on__range=(start, end))
+
+
+if TYPE_CHECKING:
+    # The manager class `SupervisionVisitQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    SupervisionVisitManager = models.Manager.from_queryset(SupervisionVisitQuerySet)
 
 
 class SupervisionVisit(BaseModel):
@@ -51,7 +56,7 @@ class SupervisionVisit(BaseModel):
     )
     summary = models.TextField("督查情况", blank=True)
 
-    objects = SupervisionVisitQuerySet.as_manager()
+    objects: ClassVar[SupervisionVisitManager] = SupervisionVisitQuerySet.as_manager()
 
     scope_department_path: ClassVar[str | None] = "department"
     role_actions: ClassVar[dict[str, frozenset[str]]] = SUPERVISION_ACTIONS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +17,7 @@ from ebsafety.tips.choices import PaymentMethod, RewardStatus, RewardTier
 from ebsafety.tips.models.tips import Tip
 
 
-class RewardQuerySet(ScopedQuerySet):
+class RewardQuerySet(ScopedQuerySet["Reward"]):
     """Rewards, with the payout ledger's totals (the page and the API read the same numbers)."""
 
     def payout_ledger(self) -> dict[str, Any]:
@@ -37,6 +37,11 @@ class RewardQuerySet(ScopedQuerySet):
                 count=Count("pk"), amount=Sum("amount")
             ),
         }
+
+
+if TYPE_CHECKING:
+    # The manager class `RewardQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    RewardManager = models.Manager.from_queryset(RewardQuerySet)
 
 
 class Reward(BaseModel):
@@ -82,7 +87,7 @@ class Reward(BaseModel):
         related_name="+",
     )
 
-    objects = RewardQuerySet.as_manager()
+    objects: ClassVar[RewardManager] = RewardQuerySet.as_manager()
 
     role_actions: ClassVar[dict[str, frozenset[str]]] = {
         Role.OFFICE: ALL_ACTIONS,

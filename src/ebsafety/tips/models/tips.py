@@ -7,7 +7,7 @@ import secrets
 import statistics
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -79,13 +79,13 @@ class TipCategory(BaseModel):
         return Q(pk__isnull=False)
 
 
-class TipQuerySet(ScopedQuerySet):
+class TipQuerySet(ScopedQuerySet["Tip"]):
     """Tips, with the figures the ranking reads per unit."""
 
-    def within(self, unit: Unit) -> TipQuerySet:
+    def within(self, unit: Unit) -> Self:
         return self.filter(unit__path__startswith=unit.path)
 
-    def verified_true(self) -> TipQuerySet:
+    def verified_true(self) -> Self:
         return self.filter(status=TipStatus.VERIFIED, outcome=Outcome.TRUE)
 
     def median_days_to_verify(self) -> float | None:
@@ -94,6 +94,7 @@ class TipQuerySet(ScopedQuerySet):
             for created, verified in self.filter(verified_at__isnull=False).values_list(
                 "created", "verified_at"
             )
+            if verified is not None  # always so (the filter); narrows the nullable field's type
         ]
         return round(statistics.median(spans), 1) if spans else None
 
@@ -166,6 +167,11 @@ def _figures_of(rows: list[tuple[Any, ...]], paid: dict[int, Decimal]) -> dict[s
     }
 
 
+if TYPE_CHECKING:
+    # The manager class `TipQuerySet.as_manager()` builds, as a type (the mypy plugin knows it).
+    TipManager = models.Manager.from_queryset(TipQuerySet)
+
+
 class Tip(BaseModel):
     """One tip from the public (web page, API or the hotline) about an e-bike fire hazard.
 
@@ -229,7 +235,7 @@ class Tip(BaseModel):
     )
     verification_note = models.TextField("核查情况", blank=True)
 
-    objects = TipQuerySet.as_manager()
+    objects: ClassVar[TipManager] = TipQuerySet.as_manager()
 
     personal_fields: ClassVar[tuple[str, ...]] = ("reporter_name", "reporter_phone")
     # The reporter's identity never goes into change records (the audit search is read by the office).
@@ -284,7 +290,7 @@ class Tip(BaseModel):
 
     def group_head(self) -> Tip:
         """The tip a duplicate was merged into (itself when it is not a duplicate)."""
-        return self.duplicate_of if self.duplicate_of_id else self
+        return self.duplicate_of or self
 
 
 class TipTransition(models.Model):
