@@ -10,10 +10,18 @@ from __future__ import annotations
 import datetime
 import decimal
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+
+class _FieldArgs(TypedDict):
+    """What every parameter's form field is given."""
+
+    label: str
+    help_text: str
+    required: bool
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Parameter:
     max_value: int | None = None
 
     def form_field(self) -> forms.Field:
-        common = {"label": self.label, "help_text": self.help_text, "required": False}
+        common: _FieldArgs = {"label": self.label, "help_text": self.help_text, "required": False}
         if self.kind == "int":
             return forms.IntegerField(min_value=self.min_value, max_value=self.max_value, **common)
         if self.kind == "decimal":

@@ -19,12 +19,15 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from django.db import models
 from django.db.models import Q
 
 from ebsafety.core.choices import Action, Role
+
+if TYPE_CHECKING:
+    from ebsafety.core.models.accounts import User
 
 NOTHING = Q(pk__in=[])
 # "Every row": not Q(), which vanishes when OR-ed with another condition.
@@ -101,7 +104,8 @@ def can(user: Any, action: str, obj: models.Model) -> bool:
     return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
-def has_any_role(user: Any) -> bool:
+def has_any_role(user: Any) -> TypeGuard[User]:
+    """Is `user` signed in with some role (or a superuser)? Then it is a `User`, not the anonymous one."""
     return bool(
         user is not None and user.is_authenticated and (user.is_superuser or user.active_memberships())
     )

@@ -7,7 +7,7 @@ their hidden registry).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.forms import ModelForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -26,30 +26,43 @@ from django_tables2 import SingleTableMixin
 from ebsafety.core import exports
 from ebsafety.core.choices import Action
 from ebsafety.core.jobs import job_handler, start_job
-from ebsafety.core.models import ChangeRecord
-from ebsafety.core.scoping import allowed_actions, can, has_any_role
+from ebsafety.core.models import ChangeRecord, User
+from ebsafety.core.scoping import allowed_actions, can, has_any_role, restrict
+
+_M = TypeVar("_M", bound=models.Model)
 
 
-class ScopedMixin:
-    """Refuses users without any role (403) and narrows every queryset to what the user may do."""
+class AuthenticatedRequest(HttpRequest):
+    """A request `ScopedMixin.dispatch` let through: its user has a role, so is signed in."""
 
-    model: ClassVar[type[models.Model]]
-    action: ClassVar[str] = Action.VIEW
-    request: HttpRequest
+    user: User
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+
+class ScopedMixin(View, Generic[_M]):
+    """Refuses users without any role (403) and narrows every queryset to what the user may do.
+
+    Generic in the model, so a view declared as `ObjectDetailView[Hazard]` knows its object is a Hazard. A
+    View itself (every view using it was one anyway), so its `request` may narrow View's to a signed-in user.
+    """
+
+    model: type[_M]
+    action: str = Action.VIEW  # an edit view's dispatch turns it into ADD for a new record
+    request: AuthenticatedRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not has_any_role(request.user):
             raise PermissionDenied("您的账号尚未分配角色，请联系整治办。")
         if self.action not in allowed_actions(request.user, self.model):
             raise PermissionDenied("您的角色无权执行此操作。")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
 
-    def base_queryset(self) -> models.QuerySet:
+    def base_queryset(self) -> models.QuerySet[_M]:
         """Override to add select_related/annotations; scoping is applied on top."""
         return self.model._default_manager.all()
 
-    def get_queryset(self) -> models.QuerySet:
-        return self.base_queryset().visible_to(self.request.user, self.action)  # type: ignore[attr-defined]
+    def get_queryset(self) -> models.QuerySet[_M]:
+        # `restrict` is what `visible_to` calls; base_queryset() may be a plain QuerySet by its type.
+        return restrict(self.base_queryset(), self.request.user, self.action)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
@@ -66,7 +79,7 @@ class ScopedMixin:
         return context
 
 
-class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
+class ObjectListView(ScopedMixin[_M], SingleTableMixin, FilterView):
     """A filtered, paginated table of the records the user may see, exportable as CSV or XLSX."""
 
     template_name = "generic/object_list.html"
@@ -167,14 +180,15 @@ def export_job(job: Any, progress: Any) -> dict[str, Any]:
     return {"rows": total}
 
 
-class ObjectDetailView(ScopedMixin, View):
+class ObjectDetailView(ScopedMixin[_M], View):
     """One record, if the user may see it (404 otherwise)."""
 
     template_name = "generic/object_detail.html"
-    detail_fields: ClassVar[tuple[str, ...]] = ()
+    detail_fields: tuple[str, ...] = ()
     tab = "detail"
+    object: _M
 
-    def get_object(self, pk: Any) -> models.Model:
+    def get_object(self, pk: Any) -> _M:
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -208,7 +222,7 @@ class ObjectDetailView(ScopedMixin, View):
         return render(request, self.template_name, self.get_context_data())
 
 
-class ObjectHistoryView(ObjectDetailView):
+class ObjectHistoryView(ObjectDetailView[_M]):
     """The change records of one record (its history tab)."""
 
     template_name = "generic/object_history.html"
@@ -224,20 +238,20 @@ class ObjectHistoryView(ObjectDetailView):
         return super().get_context_data(records=records, **kwargs)
 
 
-class ObjectEditView(ScopedMixin, View):
+class ObjectEditView(ScopedMixin[_M], View):
     """Create (no pk) or edit a record; after saving, the record must still be within the user's scope."""
 
     template_name = "generic/object_edit.html"
-    form_class: ClassVar[type[ModelForm]]
+    form_class: type[ModelForm[_M]]
     action = Action.CHANGE
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.is_create = kwargs.get("pk") is None
         if self.is_create:
             self.action = Action.ADD
         return super().dispatch(request, *args, **kwargs)
 
-    def get_object(self, pk: Any) -> models.Model:
+    def get_object(self, pk: Any) -> _M:
         if pk is None:
             return self.model()
         return get_object_or_404(self.get_queryset(), pk=pk)
@@ -245,13 +259,13 @@ class ObjectEditView(ScopedMixin, View):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"user": self.request.user}
 
-    def get_form(self, obj: models.Model) -> ModelForm:
+    def get_form(self, obj: _M) -> ModelForm[_M]:
         data = self.request.POST if self.request.method == "POST" else None
         files = self.request.FILES if self.request.method == "POST" else None
         initial = self.request.GET.dict() if self.is_create and self.request.method == "GET" else None
         return self.form_class(data, files, instance=obj, initial=initial, **self.get_form_kwargs())
 
-    def render_form(self, form: ModelForm, obj: models.Model) -> HttpResponse:
+    def render_form(self, form: ModelForm[_M], obj: _M) -> HttpResponse:
         meta = self.model._meta
         return render(
             self.request,
@@ -278,11 +292,9 @@ class ObjectEditView(ScopedMixin, View):
                 with transaction.atomic():
                     obj = self.save_form(form)
                     # Re-check scope after the save: a user cannot move a record out of their reach.
-                    if (
-                        not self.model._default_manager.filter(pk=obj.pk)
-                        .visible_to(request.user, self.action)
-                        .exists()
-                    ):
+                    if not restrict(
+                        self.model._default_manager.filter(pk=obj.pk), request.user, self.action
+                    ).exists():
                         raise PermissionDenied
             except PermissionDenied:
                 form.add_error(None, "保存后的记录超出了您的管辖范围，未保存。")
@@ -294,14 +306,14 @@ class ObjectEditView(ScopedMixin, View):
                 return HttpResponseRedirect(self.get_success_url(obj))
         return self.render_form(form, obj)
 
-    def save_form(self, form: ModelForm) -> models.Model:
+    def save_form(self, form: ModelForm[_M]) -> _M:
         return form.save()
 
-    def get_success_url(self, obj: models.Model) -> str:
+    def get_success_url(self, obj: _M) -> str:
         return obj.get_absolute_url()  # type: ignore[attr-defined]
 
 
-class ObjectDeleteView(ScopedMixin, View):
+class ObjectDeleteView(ScopedMixin[_M], View):
     """Delete after confirmation; objects still referenced elsewhere are refused with the reason."""
 
     template_name = "generic/object_delete.html"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
@@ -64,7 +64,7 @@ class JobListView(generic.ObjectListView):
     table_class = JobTable
     filterset_fields = ["status"]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Everyone with a role sees their own jobs (the owner rule of scoping); skip the role-action gate.
         if not has_any_role(request.user):
             raise PermissionDenied
@@ -109,6 +109,6 @@ class JobDownloadView(View):
         if job.params.get("personal") and job.created_by_id != request.user.pk:
             # whole ID and phone numbers: the export was logged for its creator, the file is theirs alone
             raise PermissionDenied("该导出文件含完整号码，仅导出人本人可以下载。")
-        return FileResponse(
-            job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1]
-        )
+        name = job.result_file.name
+        assert name is not None  # a file is attached (checked above)
+        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
