@@ -238,3 +238,37 @@ def test_stale_spills_are_removed_by_the_daily_job(db: None, settings: Any, tmp_
     assert cleanup_job in jobs()
     assert run_once(cleanup_job, force_period="2026-11-30")
     assert not stale.exists() and fresh.exists() and other.exists()
+
+
+def test_staged_rows_equal_rows_written_one_by_one(town: dict, tmp_path: Path, monkeypatch: Any) -> None:
+    """SQLite: the staging path (ADBC, then INSERT … SELECT) stores exactly what executemany stores."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write path")
+    variants = [
+        {},
+        {"号牌类型": "临时号牌", "是否超标": "", "电池电压(V)": "", "登记日期": "", "小区名称": "不存在小区"},
+        {"身份证号": "", "手机号": "13811112222", "备注": "=SUM(A1)", "电池数量": ""},
+    ]
+
+    def rows(offset: int) -> list[list[Any]]:
+        return [bike_row(offset + i, **variants[i % 3]) for i in range(1, 10)]
+
+    staged = run(town, write_csv(tmp_path / "a.csv", rows(0)))
+    monkeypatch.setattr(bulk.SqliteStaging, "usable", classmethod(lambda cls: False))
+    plain = run(town, write_csv(tmp_path / "b.csv", rows(100)), unit="b")
+    assert staged.added == plain.added == 9
+
+    def stored(ids: list[int]) -> list[dict[str, Any]]:
+        skip = {"id", "frame_number", "motor_number", "plate_number", "owner", "unit", "created", "updated"}
+        skip |= {"last_batch", "building", "compound", "compound_text"}
+        bikes = EBike.objects.filter(pk__in=ids).order_by("pk").select_related("owner")
+        return [
+            {f.name: getattr(b, f.name) for f in EBike._meta.concrete_fields if f.name not in skip}
+            | {"owner_types": (type(b.owner.name), type(b.owner.id_number)), "created": type(b.created)}
+            for b in bikes
+        ]
+
+    assert stored(staged.added_ids) == stored(plain.added_ids)
+    bike = EBike.objects.filter(pk__in=staged.added_ids, battery_voltage__isnull=False).first()
+    assert bike is not None and bike.battery_voltage == 48 and bike.is_compliant is True
+    assert bike.registration_date is not None and bike.last_batch_id == staged.batch_id

@@ -52,6 +52,7 @@ class EBikeImport:
         self.keys: list[pl.DataFrame] = []  # their frame numbers and row numbers, in memory
         self.existing: list[Any] = []  # RowPlans of frame numbers already registered
         self.found: list[str] = []  # the frame numbers among them
+        self.staging: bulk.SqliteStaging | None = None  # SQLite: new rows on their way in (write)
         self.added = 0
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
@@ -300,7 +301,10 @@ class EBikeImport:
         outcome.added = self.added
 
     def close(self) -> None:
-        """Remove the checked rows kept on disk."""
+        """Remove the checked rows kept on disk (and the SQLite staging file)."""
+        if self.staging is not None:
+            self.staging.close()
+            self.staging = None
         self.accepted.close()
 
     def _row_values(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -336,8 +340,18 @@ class EBikeImport:
             people = self._known_people()
             self.timings["write_owners_s"] = time.perf_counter() - started
             self.timings["write_bikes_s"] = 0.0
+            if (
+                connection.vendor == "sqlite"
+                and self.accepted.directory is not None
+                and bulk.SqliteStaging.usable()
+            ):
+                self.staging = bulk.SqliteStaging(self.accepted.directory)
             with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
                 added = self._write_adds(people, progress)
+                if self.staging is not None:
+                    started = time.perf_counter()
+                    self.staging.move()
+                    self.timings["write_move_s"] = round(time.perf_counter() - started, 3)
                 started = time.perf_counter()
             self.timings["write_indexes_s"] = round(time.perf_counter() - started, 3)
         for name in ("write_owners_s", "write_bikes_s"):
@@ -379,8 +393,13 @@ class EBikeImport:
             progress(len(added), self.added)
         return added
 
+    def _allocate_ids(self, model: Any, count: int) -> list[int]:
+        if self.staging is not None:
+            return self.staging.allocate_ids(model, count)
+        return bulk.allocate_ids(model, count)
+
     def _insert_bikes(self, adds: pl.DataFrame, owners: pl.Series) -> list[int]:
-        ids = bulk.allocate_ids(EBike, len(adds))
+        ids = self._allocate_ids(EBike, len(adds))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         batch_id = self.handler.batch.pk if self.handler.batch is not None else None
         columns = {
@@ -404,7 +423,7 @@ class EBikeImport:
             "unit_id": self.unit.pk,
             "shop_id": None,
         }
-        bulk.insert_columns(EBike, insert_columns, columns, constants)
+        bulk.insert_columns(EBike, insert_columns, columns, constants, staging=self.staging)
         return ids
 
     def _insert_column(self, adds: pl.DataFrame, name: str) -> pl.Series:
@@ -441,7 +460,7 @@ class EBikeImport:
             .then(pl.col("id_number"))
             .otherwise(pl.concat_str("name", pl.lit("\x1f"), "phone"))
         ).unique("_key", keep="first", maintain_order=True)
-        person_ids = bulk.allocate_ids(Person, len(new))
+        person_ids = self._allocate_ids(Person, len(new))
         new = new.with_columns(id=pl.Series(person_ids, dtype=pl.Int64))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         bulk.insert_columns(
@@ -449,6 +468,7 @@ class EBikeImport:
             ("id", "created", "updated", "name", "id_number", "phone", "address", "unit_id"),
             {name: new[name] for name in ("id", "name", "id_number", "phone")},
             {"created": now, "updated": now, "address": "", "unit_id": self.unit.pk},
+            staging=self.staging,
         )
         people.by_id_number.append(new.filter(pl.col("id_number") != "").select("id_number", "id"))
         people.by_name_phone.append(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
