@@ -9,13 +9,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
 from ebsafety.core.models import Campaign, ChangeRecord, Department, Job, Membership, Unit, User
+from ebsafety.core.scoping import restrict
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """The admin narrows lists through the same scoping as every other path."""
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).visible_to(request.user)
+        return restrict(super().get_queryset(request), request.user)  # what visible_to() calls
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_office

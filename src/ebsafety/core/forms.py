@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.db.models import QuerySet
 
 from ebsafety.core import parameters
 from ebsafety.core.choices import Action, Sector
 from ebsafety.core.models import Campaign, Department, Membership, Unit, User
+from ebsafety.core.scoping import restrict
+
+
+class WithFields(Protocol):
+    """A form, or a mixin of forms that declares `fields`."""
+
+    fields: dict[str, forms.Field]
+
+
+# `form.fields` is typed as plain Fields; these give a field back as the kind of field the form declares.
+def model_choice_field(form: WithFields, name: str) -> forms.ModelChoiceField[Any]:
+    """A (multiple) model choice field of the form, e.g. to narrow its queryset."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def choice_queryset(form: WithFields, name: str) -> QuerySet[Any]:
+    """The queryset a model choice field of the form offers (a model form's always has one)."""
+    queryset = model_choice_field(form, name).queryset
+    assert queryset is not None
+    return queryset
+
+
+def choice_field(form: WithFields, name: str) -> forms.ChoiceField:
+    """A choice field of the form, e.g. to set its choices."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -20,7 +46,8 @@ class ScopedModelForm(forms.ModelForm):
         self.user = user
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField) and user is not None:
-                field.queryset = field.queryset.visible_to(user, Action.VIEW)
+                assert field.queryset is not None  # a model form's choice fields have their model's
+                field.queryset = restrict(field.queryset, user, Action.VIEW)  # what visible_to() calls
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(field.widget, forms.Select | forms.SelectMultiple):
@@ -66,17 +93,18 @@ class CampaignParametersForm(forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        self.field_groups: dict[str, str] = {}
         for definition in parameters.definitions():
             field = definition.form_field()
             field.widget.attrs.setdefault("class", "form-control")
-            field.group = definition.group  # type: ignore[attr-defined]
+            self.field_groups[definition.key] = definition.group
             self.fields[definition.key] = field
             self.initial[definition.key] = campaign.param(definition.key)
 
     def grouped(self) -> list[tuple[str, list[Any]]]:
         groups: dict[str, list[Any]] = {}
-        for name, field in self.fields.items():
-            groups.setdefault(field.group, []).append(self[name])
+        for name in self.fields:
+            groups.setdefault(self.field_groups[name], []).append(self[name])
         return list(groups.items())
 
 

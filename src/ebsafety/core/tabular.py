@@ -31,7 +31,7 @@ def decode_csv(data: bytes) -> str:
 
 def read_rows(source: str | Path | IO[bytes], filename: str | None = None) -> Iterator[list[Any]]:
     """Yield every row of the first sheet (or the CSV) as a list of cell values, blank rows included."""
-    name = filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", ""))
+    name = filename or (str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "")))
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
         data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()

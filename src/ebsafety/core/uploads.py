@@ -46,9 +46,9 @@ def clean_image(upload: IO[bytes] | Any, original_name: str = "photo") -> CleanF
             if probe.format not in IMAGE_FORMATS:
                 raise ValidationError("只能上传 JPEG、PNG、WEBP 等图片。")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
@@ -35,7 +34,7 @@ class OwnPasswordChangeView(PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
 
-    def form_valid(self, form: forms.Form) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, "密码已修改。")

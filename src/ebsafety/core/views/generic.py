@@ -132,7 +132,7 @@ class ObjectListView(ScopedMixin[_M], SingleTableMixin, FilterView):
             return redirect(job.get_absolute_url())
         content = exports.render(self.export_rows(queryset), fmt, str(self.model._meta.verbose_name_plural))
         response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
-        filename = f"{slugify(self.model._meta.model_name)}.{fmt}"
+        filename = f"{slugify(self.model._meta.model_name or '')}.{fmt}"  # a model always has its name
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
@@ -196,6 +196,7 @@ class ObjectDetailView(ScopedMixin[_M], View):
         rows = []
         for name in self.detail_fields or [f.name for f in self.model._meta.concrete_fields if f.editable]:
             field = self.model._meta.get_field(name)
+            assert isinstance(field, models.Field)  # the model's own fields, not reverse relations
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if callable(display) else getattr(obj, name)
             if isinstance(value, bool):

@@ -22,8 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
-            for job in scheduler.jobs():
-                self.stdout.write(f"{job.name}\t{job.every}")
+            for listed in scheduler.jobs():
+                self.stdout.write(f"{listed.name}\t{listed.every}")
             return
         if options["run"]:
             job = next((j for j in scheduler.jobs() if j.name == options["run"]), None)
