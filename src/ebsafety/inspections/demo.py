@@ -199,8 +199,8 @@ def _hazards(
     sources = [HazardSource.INSPECTION] * 7 + [HazardSource.VOLUNTEER, HazardSource.TIP, HazardSource.DEVICE]
     hazards, all_rows = [], []
     by_day: dict[datetime.date, list[Inspection]] = {}
-    for inspection in inspections:
-        by_day.setdefault(inspection.inspected_on, []).append(inspection)
+    for done in inspections:
+        by_day.setdefault(done.inspected_on, []).append(done)
     for _ in range(HAZARDS):
         found = rng.choice(days)
         source = rng.choice(sources)

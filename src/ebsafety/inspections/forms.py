@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ebsafety.core.choices import Action, UnitKind
-from ebsafety.core.forms import ScopedModelForm
+from ebsafety.core.forms import ScopedModelForm, choice_field, choice_queryset, model_choice_field
 from ebsafety.core.models import Department, Unit
 from ebsafety.inspections.choices import CheckResult, FindingKind, TargetKind
 from ebsafety.inspections.models import (
@@ -125,20 +125,21 @@ class InspectionForm(ScopedModelForm):
     def __init__(self, *args: Any, target_kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.target_kind = target_kind
-        keep = {
+        kept: dict[str, str] = {
             TargetKind.SHOP: "shop",
             TargetKind.STATION: "station",
             TargetKind.RECYCLING_SITE: "recycling_site",
-        }.get(target_kind)
+        }
+        keep = kept.get(target_kind)
         for name in ("shop", "station", "recycling_site"):
             if name != keep:
                 del self.fields[name]
         if target_kind in (TargetKind.COMPOUND, TargetKind.BUILDING):
             kinds = [target_kind]
-            self.fields["unit"].queryset = self.fields["unit"].queryset.filter(kind__in=kinds)
+            model_choice_field(self, "unit").queryset = choice_queryset(self, "unit").filter(kind__in=kinds)
             self.fields["unit"].label = dict(TargetKind.choices)[target_kind]
             del self.fields["address"]
-        self.fields["unit"].queryset = self.fields["unit"].queryset.order_by("path")
+        model_choice_field(self, "unit").queryset = choice_queryset(self, "unit").order_by("path")
         self.fields["departments"].required = False
         self.fields["departments"].help_text = "联合检查时选择所有参加部门。"
 
@@ -216,7 +217,7 @@ class HazardReportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, photo_required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = (
+        model_choice_field(self, "unit").queryset = (
             Unit.objects.visible_to(user)
             .filter(
                 kind__in=[
@@ -229,7 +230,7 @@ class HazardReportForm(forms.Form):
             )
             .order_by("path")
         )
-        self.fields["category"].queryset = active_categories()
+        model_choice_field(self, "category").queryset = active_categories()
         self.fields["photos"].required = photo_required
         for name in ("unit", "address", "description"):
             self.fields[name].widget.attrs.setdefault(
@@ -242,7 +243,10 @@ class VolunteerReportForm(HazardReportForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, photo_required=True, **kwargs)
-        self.fields["category"].widget = forms.RadioSelect(choices=self.fields["category"].choices)
+        # The choices read back are normalised (here a ModelChoiceIterator); the stubs type the getter as
+        # everything the setter accepts.
+        choices = choice_field(self, "category").choices
+        self.fields["category"].widget = forms.RadioSelect(choices=choices)  # type: ignore[arg-type]
         self.fields["photos"].widget.attrs["capture"] = "environment"
         self.fields["photos"].widget.attrs["accept"] = "image/*"
 
@@ -300,7 +304,7 @@ class TransitionForm(forms.Form):
             if name not in keep:
                 del self.fields[name]
         if "department" in self.fields:
-            self.fields["department"].queryset = Department.objects.visible_to(user, Action.VIEW)
+            model_choice_field(self, "department").queryset = Department.objects.visible_to(user, Action.VIEW)
             self.fields[
                 "department"
             ].help_text = "移交行业部门时不选则按隐患类别自动匹配；移送执法时为主办部门。"
@@ -332,10 +336,10 @@ class CaseForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        hazards = self.fields["hazards"].queryset.select_related("category")
+        hazards = choice_queryset(self, "hazards").select_related("category")
         if not self.instance.pk:
             hazards = hazards.exclude(status__in=["closed", "dismissed"])
-        self.fields["hazards"].queryset = hazards.order_by("-pk")
+        model_choice_field(self, "hazards").queryset = hazards.order_by("-pk")
         self.fields["hazards"].required = False
         self.fields["departments"].required = False
 
@@ -355,9 +359,9 @@ class CasePenaltyForm(ScopedModelForm):
 
     def __init__(self, *args: Any, case: EnforcementCase, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = case.parties.all()
-        self.fields["rule"].queryset = PenaltyRule.objects.filter(is_active=True)
-        self.fields["police_station"].queryset = Department.objects.filter(kind="police")
+        model_choice_field(self, "party").queryset = case.parties.all()
+        model_choice_field(self, "rule").queryset = PenaltyRule.objects.filter(is_active=True)
+        model_choice_field(self, "police_station").queryset = Department.objects.filter(kind="police")
 
 
 class SupervisionVisitForm(ScopedModelForm):
@@ -388,4 +392,4 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = active_categories()
+        model_choice_field(self, "category").queryset = active_categories()

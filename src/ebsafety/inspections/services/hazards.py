@@ -292,7 +292,7 @@ def report_hazard(
 
 
 def confirm(hazard: Hazard, by: Any = None, note: str = "", severity: str = "") -> Hazard:
-    changes = {"severity": severity} if severity else {}
+    changes: dict[str, Any] = {"severity": severity} if severity else {}
     return apply(hazard, "confirm", by, note=note, **changes)
 
 

@@ -19,10 +19,8 @@ from ebsafety.inspections import forms, services
 from ebsafety.inspections.models import CaseParty, CasePenalty
 
 
-class ClosedCaseRefusal(generic.ScopedMixin):
+class ClosedCaseRefusal(generic.ScopedMixin[CaseParty | CasePenalty]):
     """Refuses the pages of a part of a closed case at once, with the reason, before showing any form."""
-
-    model: ClassVar[type[CaseParty] | type[CasePenalty]]
 
     def refused(self, pk: Any) -> HttpResponse | None:
         part = get_object_or_404(self.get_queryset().select_related("case"), pk=pk)

@@ -258,8 +258,8 @@ class HazardTransitionView(generic.ScopedMixin, View):
             if data.get("escalate_to") == EscalationKind.CASE:
                 if data.get("department") is None:
                     raise ValidationError("移送执法须选择主办部门。")
-                if services.refusal(hazard, "escalate", user):
-                    raise services.TransitionRefused(services.refusal(hazard, "escalate", user))
+                if reason := services.refusal(hazard, "escalate", user):
+                    raise services.TransitionRefused(reason)
                 services.open_case(
                     title=f"{hazard.category.name}逾期未整改",
                     unit=hazard.unit,
@@ -303,10 +303,10 @@ class CaseActionView(generic.ScopedMixin, View):
                     )
                 services.add_party(case, request.user, **form.cleaned_data)
             elif what == "penalty":
-                form = forms.CasePenaltyForm(request.POST, user=request.user, case=case)
-                if not form.is_valid():
-                    raise ValidationError([e for errs in form.errors.values() for e in errs])
-                services.impose_penalty(case, request.user, **form.cleaned_data)
+                penalty = forms.CasePenaltyForm(request.POST, user=request.user, case=case)
+                if not penalty.is_valid():
+                    raise ValidationError([e for errs in penalty.errors.values() for e in errs])
+                services.impose_penalty(case, request.user, **penalty.cleaned_data)
             elif what == "document":
                 upload = request.FILES.get("file")
                 if upload is None:
@@ -334,7 +334,8 @@ class FindingView(generic.ScopedMixin, View):
         visit = get_object_or_404(self.get_queryset(), pk=pk)
         form = forms.FindingForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+            # an ErrorList yields its messages as text (the stubs type them as their ValidationErrors)
+            messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
             return redirect(visit.get_absolute_url())
         data = form.cleaned_data
         try:
