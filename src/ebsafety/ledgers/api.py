@@ -63,7 +63,7 @@ class LedgerSerializer(ScopedRelatedMixin, ValidatedModelSerializer):
     back unchanged (a client that PUTs what it read) keeps the stored number."""
 
     personal: ClassVar[dict[str, Any]] = {}
-    scoped_fields = ("unit",)
+    scoped_fields: ClassVar[tuple[str, ...]] = ("unit",)
 
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
 

@@ -27,7 +27,7 @@ from ebsafety.ledgers.choices import LedgerKind, PeriodStatus, RecordStatus
 from ebsafety.ledgers.models import EBike, ReportingDepartment, ReportingUnit, Submission, SubmissionRule
 from ebsafety.ledgers.submissions import Reporting, requirements_from_rules
 
-SEVERITY = [PeriodStatus.MISSING, PeriodStatus.OPEN, PeriodStatus.LATE, PeriodStatus.ON_TIME]
+SEVERITY: list[str] = [PeriodStatus.MISSING, PeriodStatus.OPEN, PeriodStatus.LATE, PeriodStatus.ON_TIME]
 STATUS_LABELS = dict(PeriodStatus.choices)
 KIND_LABELS = dict(LedgerKind.choices)
 
@@ -137,7 +137,7 @@ def submissions_index(
     index = {}
     for row in queryset.values("id", "unit_id", "department_id", "kind", "period_start", "status"):
         key = ("d", row["department_id"]) if row["department_id"] else ("u", row["unit_id"])
-        index[(key, row["kind"], row["period_start"])] = row
+        index[(key, row["kind"], row["period_start"])] = dict(row)
     return index
 
 

@@ -138,7 +138,7 @@ class TownLedgers:
         kinds = (UnitKind.VILLAGE, UnitKind.COMMUNITY, UnitKind.PARK)
         self.localities = list(below.filter(kind__in=kinds).order_by("code"))
         compounds = below.filter(kind=UnitKind.COMPOUND).order_by("code")
-        self.compounds: dict[int, list[Unit]] = {}
+        self.compounds: dict[int | None, list[Unit]] = {}
         for compound in compounds:
             self.compounds.setdefault(compound.parent_id, []).append(compound)
         self.hotspots = {c.pk for c in self.rng.sample(list(compounds), min(6, len(compounds)))}

@@ -18,10 +18,10 @@ from django.db.models.functions import Cast
 
 from ebsafety.core.privacy import mask_id_number, mask_phone
 from ebsafety.ledgers.choices import LedgerKind
-from ebsafety.ledgers.models import EBike, Platform, RecyclingSite, Rider, Shop, Station
+from ebsafety.ledgers.models import EBike, Platform, RecyclingSite, RetirableModel, Rider, Shop, Station
 from ebsafety.ledgers.specs import spec_for
 
-MODELS = {
+MODELS: dict[str, type[RetirableModel]] = {
     LedgerKind.EBIKE: EBike,
     LedgerKind.SHOP: Shop,
     LedgerKind.RECYCLER: RecyclingSite,

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from ebsafety.core.filters import SearchFilterSet, YesNoWidget
-from ebsafety.core.models import Unit
+from ebsafety.core.models import BaseModel, Unit
 from ebsafety.ledgers.choices import (
     BatteryKind,
     BikeUse,
@@ -36,7 +36,7 @@ from ebsafety.ledgers.models import (
 )
 
 
-def _visible(model: type) -> Any:
+def _visible(model: type[BaseModel]) -> Any:
     """A queryset callable for ModelChoiceFilters: only what the requesting user may see."""
 
     def queryset(request: Any) -> QuerySet:

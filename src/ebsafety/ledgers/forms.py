@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from ebsafety.core.forms import ScopedModelForm
+from ebsafety.core.forms import ScopedModelForm, choice_queryset, model_choice_field
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.choices import RetireReason, ShopBusiness
 from ebsafety.ledgers.models import (
@@ -71,7 +71,8 @@ class LedgerForm(ScopedModelForm):
         return _normalised(parse, value) if parse else value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm.clean returns cleaned_data (typed as optional: an override may not)
+        cleaned = self.cleaned_data
         for name in self.normalisers:
             if name in self.fields and name not in self.errors:
                 try:
@@ -209,7 +210,9 @@ class EBikeForm(PersonFieldsMixin, LedgerForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = self.fields["compound"].queryset.filter(kind="compound")
+        model_choice_field(self, "compound").queryset = choice_queryset(self, "compound").filter(
+            kind="compound"
+        )
         self.init_person()
 
     def clean(self) -> dict[str, Any]:
@@ -408,9 +411,11 @@ class PlatformAccountForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        memberships = self.fields["membership"]
+        memberships = model_choice_field(self, "membership")
         linked = Q(platform_account__isnull=True) | Q(pk=self.instance.membership_id)
-        memberships.queryset = memberships.queryset.filter(linked).select_related("user", "unit")
+        memberships.queryset = (
+            choice_queryset(self, "membership").filter(linked).select_related("user", "unit")
+        )
         memberships.label_from_instance = lambda m: (
             f"{m.user.get_username()}（{m.user.get_full_name() or '—'}，{m.unit}）"
         )

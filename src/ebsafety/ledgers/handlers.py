@@ -120,7 +120,7 @@ class EBikeHandler(Handler):
         super().__init__(*args, **kwargs)
         compounds = Unit.objects.filter(path__startswith=self.unit.path, kind=UnitKind.COMPOUND)
         self.compounds = {name: pk for pk, name in compounds.values_list("pk", "name")}
-        self.present: set[str] | None = None
+        self.present: list[str] | None = None
 
     def row_rules(self, parsed: ParsedRow) -> None:
         v = parsed.values
@@ -640,7 +640,7 @@ class RiderHandler(PlatformLookupMixin, OrmHandler):
         existing = self.lookup([p.key for p in plans if p.action in ("change", "unchanged")])
         for plan in plans:
             rider = existing.get(plan.key)
-            if rider is None:
+            if not isinstance(rider, Rider):  # None: not in the ledger (lookup() only finds riders)
                 continue
             v = plan.parsed.values
             person_changes = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,7 @@ from django.db import models, transaction
 
 from ebsafety.core.choices import Action, Role
 from ebsafety.core.models import Unit
-from ebsafety.core.scoping import can
+from ebsafety.core.scoping import can, restrict
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.choices import BikeUse
 from ebsafety.ledgers.models import EBike, Person, Platform, Rider, Station
@@ -194,7 +195,7 @@ class PlatformPush:
         """Re-check scope after a save (a new e-bike is checked with the rider that rides it)."""
         if self.by is None or (isinstance(obj, EBike) and obj.frame_number not in self.own):
             return
-        if not type(obj)._default_manager.filter(pk=obj.pk).visible_to(self.by).exists():
+        if not restrict(type(obj)._default_manager.filter(pk=obj.pk), self.by).exists():
             raise ItemError({"unit": "保存后的记录超出了您的管辖范围"})
 
     @staticmethod
@@ -207,6 +208,7 @@ class PlatformPush:
             value = values[name]
             if value is None:
                 model_field = obj._meta.get_field(name)
+                assert isinstance(model_field, models.Field)  # the names are the model's own fields
                 if not model_field.null:
                     value = model_field.get_default()
             if getattr(obj, name) != value:
@@ -398,10 +400,10 @@ class PlatformPush:
         failed_riders: set[str] = set()
         with transaction.atomic():
             for index, values in parsed["stations"]:
-                self.run_item("stations", index, values.get("name"), lambda v=values: self.station(v))
+                self.run_item("stations", index, values.get("name"), partial(self.station, values))
             for index, values in parsed["riders"]:
                 ok = self.run_item(
-                    "riders", index, values.get("id_number"), lambda v=values: self.rider_with_bikes(v, bikes)
+                    "riders", index, values.get("id_number"), partial(self.rider_with_bikes, values, bikes)
                 )
                 if not ok:
                     failed_riders |= set(parse_frames(values.get("frame_numbers") or ""))
@@ -414,7 +416,7 @@ class PlatformPush:
                         "ebikes", index, frame, {"frame_numbers": "骑该车的骑手未通过校验，车辆未写入"}
                     )
                     continue
-                self.run_item("ebikes", index, frame, lambda v=values: self.ebike(v, set()))
+                self.run_item("ebikes", index, frame, partial(self.ebike, values, set()))
         return self.outcome.as_dict()
 
 

@@ -25,7 +25,7 @@ _UNSET = object()
 def platform_id(membership: Any) -> int | None:
     """The id of the platform a platform-role membership acts for (None when the office linked none);
     looked up once per membership object (a request's memberships are cached on its user)."""
-    cached = getattr(membership, "_platform_id", _UNSET)
+    cached: Any = getattr(membership, "_platform_id", _UNSET)
     if cached is _UNSET:
         from ebsafety.ledgers.models import PlatformAccount
 

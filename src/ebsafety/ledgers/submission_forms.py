@@ -9,9 +9,10 @@ from django import forms
 from django.utils import timezone
 
 from ebsafety.core.choices import Action, UnitKind
-from ebsafety.core.forms import ScopedModelForm
+from ebsafety.core.forms import ScopedModelForm, choice_field, choice_queryset, model_choice_field
 from ebsafety.core.models import Department, Unit
 from ebsafety.core.periods import HalfMonth, iter_periods, period_for
+from ebsafety.core.scoping import restrict
 from ebsafety.ledgers.choices import LedgerKind
 from ebsafety.ledgers.models import SubmissionRule
 
@@ -45,15 +46,16 @@ class SubmissionRuleForm(ScopedModelForm):
         self.fields["unit_kinds"].widget.attrs.pop("class", None)
         self.fields["departments"].widget.attrs.pop("class", None)
         if self.user is not None:
-            self.fields["campaign"].queryset = self.fields["campaign"].queryset.visible_to(
-                self.user, Action.CHANGE
+            model_choice_field(self, "campaign").queryset = restrict(
+                choice_queryset(self, "campaign"), self.user, Action.CHANGE
             )
         self.fields[
             "departments"
         ].help_text = "这些部门每半月须上报该类台账（以部门账号导入时计为部门上报）。"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # ModelForm.clean returns cleaned_data (typed as optional: an override may not)
+        data = self.cleaned_data
         campaign = data.get("campaign")
         departments: list[Department] = list(data.get("departments") or [])
         if campaign is not None:
@@ -95,7 +97,7 @@ class AreaFormMixin:
     fields: dict[str, forms.Field]
 
     def narrow_units(self, user: Any) -> None:
-        self.fields["unit"].queryset = (
+        model_choice_field(self, "unit").queryset = (
             Unit.objects.visible_to(user).filter(kind__in=AREA_KINDS).order_by("path")
         )
 
@@ -154,7 +156,10 @@ class PeriodFilterForm(AreaFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.narrow_units(user)
-        self.fields["period"].choices = [("", blank_period), *period_choices(self.data, recent_periods())]
+        choice_field(self, "period").choices = [
+            ("", blank_period),
+            *period_choices(self.data, recent_periods()),
+        ]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
 
@@ -170,7 +175,7 @@ class AsOfForm(AreaFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.narrow_units(user)
-        self.fields["period"].choices = period_choices(self.data, recent_periods(24, ahead=0))
+        choice_field(self, "period").choices = period_choices(self.data, recent_periods(24, ahead=0))
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
 

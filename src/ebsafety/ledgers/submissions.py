@@ -204,6 +204,7 @@ def record_submission(
             # Another file for the same period was recorded at the same moment: the retry finds its row.
             if attempt:
                 raise
+    assert submission is not None  # the loop only ends by finding or creating the row (or raising)
     return submission
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -32,6 +32,13 @@ class RetirableModel(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    if TYPE_CHECKING:
+        # What every ledger declares itself (each its own unit foreign key, with its own related name).
+        unit: Unit
+        unit_id: int
+
+        def get_absolute_url(self) -> str: ...
 
     class Meta:
         abstract = True

@@ -13,6 +13,7 @@ from django.urls import URLPattern, path
 from django.views import View
 
 from ebsafety.core.choices import Action, UnitKind
+from ebsafety.core.forms import model_choice_field
 from ebsafety.core.models import Unit
 from ebsafety.core.scoping import has_any_role
 from ebsafety.ledgers import import_services
@@ -44,7 +45,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = (
+        model_choice_field(self, "unit").queryset = (
             Unit.objects.visible_to(user).filter(kind__in=SUBMITTING_KINDS).order_by("path")
         )
         for name, field in self.fields.items():
@@ -69,7 +70,7 @@ class ImportView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require_role(request)
-        initial = {k: request.GET[k] for k in ("kind", "mode") if k in request.GET}
+        initial: dict[str, Any] = {k: request.GET[k] for k in ("kind", "mode") if k in request.GET}
         if "unit" in request.GET:
             unit = Unit.objects.visible_to(request.user).filter(code=request.GET["unit"]).first()
             if unit is not None:

@@ -149,7 +149,8 @@ class LedgerEditView(generic.ObjectEditView):
 class RetireView(generic.ScopedMixin, View):
     """A small form: the reason and the date a record leaves the active ledger (services.retire)."""
 
-    model = None  # type: ignore[assignment]  # given per URL: RetireView.as_view(model=EBike)
+    # given per URL: RetireView.as_view(model=EBike); as_view() only takes attributes the class has
+    model: type[RetirableModel] = None  # type: ignore[assignment]
     action = Action.CHANGE
     template_name = "ledgers/records/retire.html"
 
@@ -184,7 +185,7 @@ class RetireView(generic.ScopedMixin, View):
 class ReactivateView(generic.ScopedMixin, View):
     """Bring a retired record back (POST from the detail page; services.reactivate)."""
 
-    model = None  # type: ignore[assignment]  # given per URL
+    model: type[RetirableModel] = None  # type: ignore[assignment]  # given per URL, as RetireView's
     action = Action.CHANGE
 
     def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
