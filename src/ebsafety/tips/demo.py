@@ -160,7 +160,7 @@ def _apply_states(
     transitions: list[TipTransition] = []
     rewards: list[Reward] = []
     label = officer.get_username() if officer else "demo"
-    by_key: dict[tuple[int, int], list[Tip]] = {}
+    by_key: dict[tuple[int | None, int], list[Tip]] = {}
 
     def move(tip: Tip, new: str, at: datetime.datetime, note: str = "") -> None:
         transitions.append(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ebsafety.core.choices import UnitKind
+from ebsafety.core.forms import choice_field
 from ebsafety.core.models import Department, Unit
 from ebsafety.tips import ratelimit, services
 from ebsafety.tips.choices import Outcome, PaymentMethod, RewardTier
@@ -50,7 +51,7 @@ def compound_choices() -> list[tuple[str, Any]]:
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     compounds = Unit.objects.filter(kind=UnitKind.COMPOUND).select_related("parent").order_by("path")
     for unit in compounds:
-        groups[unit.parent.name if unit.parent_id else ""].append((unit.code, unit.name))
+        groups[unit.parent.name if unit.parent is not None else ""].append((unit.code, unit.name))
     return [("", "请选择小区"), *((group, items) for group, items in groups.items())]
 
 
@@ -103,16 +104,19 @@ class TipForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compound"].choices = compound_choices()
+        choice_field(self, "compound").choices = compound_choices()
         # htmx replaces the building options when another compound is chosen
         self.fields["compound"].widget.attrs.update(
             {"hx-get": reverse("tips:public_buildings"), "hx-target": "#id_building", "hx-trigger": "change"}
         )
         compound = self.data.get("compound") or self.initial.get("compound") or ""
-        self.fields["building"].choices = building_choices(compound) if compound else [("", "请先选择小区")]
+        choice_field(self, "building").choices = (
+            building_choices(compound) if compound else [("", "请先选择小区")]
+        )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data (typed as optional: an override may not)
+        data = self.cleaned_data
         code = data.get("building") or data.get("compound")
         data["unit"] = Unit.objects.filter(code=code).first() if code else None
         return data

@@ -245,7 +245,7 @@ def duplicate_window_days(tip: Tip) -> int:
 def duplicate_candidates(tip: Tip, limit: int = 10) -> list[Tip]:
     """Earlier or recent tips of the same category at the same compound or building within N days."""
     unit = tip.unit
-    if unit.kind == UnitKind.BUILDING and unit.parent_id:
+    if unit.kind == UnitKind.BUILDING and unit.parent is not None:
         unit = unit.parent
     days = duplicate_window_days(tip)
     reference = tip.created or timezone.now()
@@ -263,8 +263,10 @@ def duplicate_candidates(tip: Tip, limit: int = 10) -> list[Tip]:
     )
     if unit.kind in PUBLIC_UNIT_KINDS:
         queryset = queryset.filter(unit__path__startswith=unit.path)
-    else:  # only an address was typed: same unit and a similar address
-        queryset = queryset.filter(unit=unit, address__icontains=tip.address[:6]) if tip.address else []
+    elif tip.address:  # only an address was typed: same unit and a similar address
+        queryset = queryset.filter(unit=unit, address__icontains=tip.address[:6])
+    else:
+        return []
     return list(queryset[:limit])
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from ebsafety.core.choices import Action
+from ebsafety.core.forms import choice_field
 from ebsafety.core.views import generic
 from ebsafety.tips import disclosure, filters, forms, services, tables
 from ebsafety.tips.choices import RewardStatus
@@ -75,7 +76,7 @@ class RewardDetailView(generic.ObjectDetailView):
                 "recipient": reward.tip_id,
             }
         )
-        approve.fields["recipient"].choices = [
+        choice_field(approve, "recipient").choices = [
             (t.pk, f"{t.display_code}（{t.created:%Y-%m-%d %H:%M}）") for t in group
         ]
         context.update(
@@ -117,7 +118,7 @@ class RewardActionView(generic.ScopedMixin, View):
     def perform(self, op: str, reward: Reward, user: Any, data: Any) -> str:
         if op == "approve":
             form = forms.ApproveRewardForm(data)
-            form.fields["recipient"].choices = [(str(data.get("recipient", "")), "")]
+            choice_field(form, "recipient").choices = [(str(data.get("recipient", "")), "")]
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             recipient = reward.hazard_tip.duplicates.filter(pk=form.cleaned_data["recipient"]).first()
@@ -137,16 +138,16 @@ class RewardActionView(generic.ScopedMixin, View):
             services.decline_reward(reward, user, data.get("note", ""))
             return "已决定不予奖励。"
         if op == "pay":
-            form = forms.PaymentForm(data)
-            if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            payment = forms.PaymentForm(data)
+            if not payment.is_valid():
+                raise ValidationError([e for errors in payment.errors.values() for e in errors])
             services.record_payment(
                 reward,
                 user,
-                paid_on=form.cleaned_data["paid_on"],
-                method=form.cleaned_data["method"],
-                payee_confirmed=form.cleaned_data["payee_confirmed"],
-                payment_ref=form.cleaned_data["payment_ref"],
+                paid_on=payment.cleaned_data["paid_on"],
+                method=payment.cleaned_data["method"],
+                payee_confirmed=payment.cleaned_data["payee_confirmed"],
+                payment_ref=payment.cleaned_data["payment_ref"],
             )
             return "已登记奖励发放。"
         raise Http404("未知操作")
@@ -158,7 +159,8 @@ class PayoutLedgerView(generic.ScopedMixin, View):
     model = Reward
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "tips/payout_ledger.html", self.get_queryset().payout_ledger())
+        rewards = Reward.objects.visible_to(request.user, self.action)  # get_queryset(), as a RewardQuerySet
+        return render(request, "tips/payout_ledger.html", rewards.payout_ledger())
 
 
 class RewardHistoryView(ReadOnlyHistoryView):

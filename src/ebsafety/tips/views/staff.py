@@ -154,17 +154,19 @@ class TipActionView(generic.ScopedMixin, View):
             services.reject(tip, user, data.get("reason", ""))
             return "已不予受理，举报人可在进度页看到理由。"
         if op == "verify":
-            form = forms.VerifyForm(data)
-            if not form.is_valid():
+            verify = forms.VerifyForm(data)
+            if not verify.is_valid():
                 raise ValidationError("请选择核查结果。")
-            services.record_verification(tip, user, form.cleaned_data["outcome"], form.cleaned_data["note"])
+            services.record_verification(
+                tip, user, verify.cleaned_data["outcome"], verify.cleaned_data["note"]
+            )
             return "已登记核查结果。"
         if op == "propose":
-            form = forms.ProposeRewardForm(data)
-            if not form.is_valid():
+            propose = forms.ProposeRewardForm(data)
+            if not propose.is_valid():
                 raise ValidationError("请选择奖励档次。")
             reward = services.propose_reward(
-                tip, user, tier=form.cleaned_data["tier"], is_major=form.cleaned_data["is_major"]
+                tip, user, tier=propose.cleaned_data["tier"], is_major=propose.cleaned_data["is_major"]
             )
             return f"已提出奖励 {reward.amount} 元，待整治办审批。"
         raise Http404("未知操作")
