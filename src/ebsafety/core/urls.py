@@ -5,7 +5,7 @@ from ebsafety.core.views import accounts, home, messages, org
 app_name = "core"
 
 
-def crud(prefix: str, name: str, list_view, detail, history, edit, delete=None) -> list:  # type: ignore[no-untyped-def]
+def crud(prefix: str, name: str, list_view, detail, history, edit, delete=None) -> list:
     patterns = [
         path(f"{prefix}/", list_view.as_view(), name=f"{name}_list"),
         path(f"{prefix}/add/", edit.as_view(), name=f"{name}_add"),

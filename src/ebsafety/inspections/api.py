@@ -35,7 +35,7 @@ class ScopedRelatedMixin:
     scoped_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         request = self.context.get("request")  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is None:

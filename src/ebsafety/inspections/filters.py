@@ -20,6 +20,8 @@ from ebsafety.inspections.models import (
     PenaltyRule,
     SupervisionVisit,
 )
+from ebsafety.inspections.models.hazards import HazardQuerySet
+from ebsafety.inspections.models.inspections import InspectionQuerySet
 
 
 class WithinMixin:
@@ -46,7 +48,9 @@ class InspectionFilterSet(WithinMixin, SearchFilterSet):
         model = Inspection
         fields = ["q", "target_kind", "within", "department", "date_from", "date_to"]
 
-    def filter_department(self, queryset: QuerySet, name: str, value: Department) -> QuerySet:
+    def filter_department(
+        self, queryset: InspectionQuerySet, name: str, value: Department
+    ) -> InspectionQuerySet:
         return queryset.for_department(value) if value else queryset
 
 
@@ -78,13 +82,13 @@ class HazardFilterSet(WithinMixin, SearchFilterSet):
             "found_to",
         ]
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_overdue(self, queryset: HazardQuerySet, name: str, value: bool | None) -> HazardQuerySet:
         if value is None:
             return queryset
         overdue = queryset.overdue_now(timezone.localdate())
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
-    def filter_on_time(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_on_time(self, queryset: HazardQuerySet, name: str, value: bool | None) -> HazardQuerySet:
         if value is None:
             return queryset
         on_time = queryset.rectified_on_time()

@@ -48,7 +48,7 @@ class ScopedRelatedMixin:
     scoped_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         request = self.context.get("request")  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         for name in self.scoped_fields:
@@ -206,7 +206,7 @@ class ShopSerializer(LedgerSerializer):
 
 
 class RecyclingSiteSerializer(ShopSerializer):
-    businesses = None  # type: ignore[assignment]
+    businesses = None
 
     class Meta:
         model = RecyclingSite

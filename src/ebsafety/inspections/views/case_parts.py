@@ -61,7 +61,7 @@ class CasePenaltyEditView(CasePartEditView):
 
     def get_object(self, pk: Any) -> Model:
         penalty = super().get_object(pk)
-        self.object_case = penalty.case  # type: ignore[attr-defined]
+        self.object_case = penalty.case
         return penalty
 
     def save_form(self, form: Any) -> Model:

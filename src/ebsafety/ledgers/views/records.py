@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -111,7 +112,9 @@ class LedgerDetailView(generic.ObjectDetailView):
                 value = getattr(source, name) or ""
                 masked = services.mask_value(name, value)
                 shown = revealed.get(name, value) if revealed is not None else masked
-                personal_rows.append((source._meta.get_field(name).verbose_name, shown))
+                field = source._meta.get_field(name)
+                assert isinstance(field, models.Field)  # personal fields are the model's own
+                personal_rows.append((field.verbose_name, shown))
         context = super().get_context_data(**kwargs)
         retirable = isinstance(obj, RetirableModel)
         may_change = context["can_edit_object"]
