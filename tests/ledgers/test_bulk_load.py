@@ -272,3 +272,43 @@ def test_staged_rows_equal_rows_written_one_by_one(town: dict, tmp_path: Path, m
     bike = EBike.objects.filter(pk__in=staged.added_ids, battery_voltage__isnull=False).first()
     assert bike is not None and bike.battery_voltage == 48 and bike.is_compliant is True
     assert bike.registration_date is not None and bike.last_batch_id == staged.batch_id
+
+
+def test_postgresql_checks_the_new_rows_keys_once(town: dict, tmp_path: Path) -> None:
+    """PostgreSQL: with the per-row triggers off for the load, a dangling key is still refused (one query
+    per key afterwards) and nothing is kept; good rows go in."""
+    from django.db import IntegrityError, transaction
+
+    from ebsafety.core.models import Unit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ledgers_person")
+        first = cursor.fetchone()[0]
+    with transaction.atomic(), bulk.foreign_keys_checked_once((Person,), {"ledgers_person": first}) as off:
+        assert off is True  # the test database's role may switch the triggers off
+        Person.objects.create(id=first, name="甲", id_number=make_id(1), unit=town["a"])
+    assert Person.objects.filter(pk=first).exists()
+    missing_unit = Unit.objects.order_by("-pk").first().pk + 1000
+    checked = bulk.foreign_keys_checked_once((Person,), {"ledgers_person": first + 1})
+    with (
+        pytest.raises(IntegrityError, match="ledgers_person.unit_id"),
+        transaction.atomic(),
+        checked,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO ledgers_person (id, created, updated, name, id_number, phone, address, unit_id) "
+            "VALUES (%s, now(), now(), '乙', '', '', '', %s)",
+            [first + 1, missing_unit],
+        )
+    assert not Person.objects.filter(pk=first + 1).exists()
+
+
+def test_an_import_on_postgresql_takes_the_batched_key_checks(town: dict, tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys")
+    outcome = run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 6)]))
+    assert outcome.added == 5 and "write_key_checks_s" in outcome.timings
+    assert EBike.objects.filter(owner__unit=town["a"]).count() == 5

@@ -53,6 +53,7 @@ class EBikeImport:
         self.existing: list[Any] = []  # RowPlans of frame numbers already registered
         self.found: list[str] = []  # the frame numbers among them
         self.staging: bulk.SqliteStaging | None = None  # SQLite: new rows on their way in (write)
+        self.first_ids: dict[str, int] = {}  # table → the first id this import gave a new row
         self.added = 0
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
@@ -347,7 +348,11 @@ class EBikeImport:
             ):
                 self.staging = bulk.SqliteStaging(self.accepted.directory)
             with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
-                added = self._write_adds(people, progress)
+                with bulk.foreign_keys_checked_once((Person, EBike), self.first_ids) as checked_once:
+                    added = self._write_adds(people, progress)
+                    loaded = time.perf_counter()
+                if checked_once:
+                    self.timings["write_key_checks_s"] = round(time.perf_counter() - loaded, 3)
                 if self.staging is not None:
                     started = time.perf_counter()
                     self.staging.move()
@@ -395,8 +400,12 @@ class EBikeImport:
 
     def _allocate_ids(self, model: Any, count: int) -> list[int]:
         if self.staging is not None:
-            return self.staging.allocate_ids(model, count)
-        return bulk.allocate_ids(model, count)
+            ids = self.staging.allocate_ids(model, count)
+        else:
+            ids = bulk.allocate_ids(model, count)
+        if ids:
+            self.first_ids.setdefault(model._meta.db_table, min(ids))
+        return ids
 
     def _insert_bikes(self, adds: pl.DataFrame, owners: pl.Series) -> list[int]:
         ids = self._allocate_ids(EBike, len(adds))
