@@ -11,7 +11,7 @@ found or created by ID number (else name and phone) in bulk too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,7 +369,7 @@ class EBikeImport:
         written["added"] = written["added"] + added
         return written
 
-    def _additions(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+    def _additions(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """The rows to add (not already registered), chunk by chunk, optionally only some columns."""
         key = self.spec.key
         for chunk in self.accepted.read(columns=None if columns is None else [key, *columns]):

@@ -170,7 +170,8 @@ def _split(line: str) -> list[str]:
 def _split_lines(lines: pl.Series, first_row: int, header_width: int) -> Chunk:
     fields = lines.str.split(",")
     counts = fields.list.len()
-    width = max(int(counts.max() or 0), header_width)
+    longest = counts.max()
+    width = max(int(longest) if isinstance(longest, int) else 0, header_width)
     frame = pl.DataFrame(
         {
             "_row": pl.int_range(first_row, first_row + len(lines), eager=True),
@@ -229,11 +230,11 @@ def data_rows(chunk: Chunk) -> pl.Series:
     exact = [p for p in typed_rows if flags["blank"][p]]
     exact += flags.with_row_index("p").filter(pl.col("hint"))["p"].to_list()
     if exact:
-        keep = keep.to_list()
+        kept = keep.to_list()
         for position in exact:
             cells_of_row = chunk.raw(position)
-            keep[position] = not (is_blank(cells_of_row) or is_total_or_footer(cells_of_row))
-        keep = pl.Series(keep)
+            kept[position] = not (is_blank(cells_of_row) or is_total_or_footer(cells_of_row))
+        keep = pl.Series(kept)
     return pl.arange(0, len(frame), eager=True).filter(keep)
 
 

@@ -116,10 +116,10 @@ def find_header(rows: Iterator[tuple[int, list[Any]]], spec: LedgerSpec) -> tupl
         positions: dict[str, int] = {}
         texts: dict[str, str] = {}
         for index, cell in enumerate(cells):
-            column = lookup.get(header_key(cell))
-            if column is not None and column.key not in positions:
-                positions[column.key] = index
-                texts[column.key] = str(cell).strip()
+            found = lookup.get(header_key(cell))
+            if found is not None and found.key not in positions:
+                positions[found.key] = index
+                texts[found.key] = str(cell).strip()
         missing = [c.header for c in spec.required if c.key not in positions]
         if not missing:
             return Header(number, positions, texts, [str(c).strip() for c in cells]), []
