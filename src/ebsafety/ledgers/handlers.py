@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connection, models
 from django.db.models import Q
@@ -27,16 +27,28 @@ from ebsafety.ledgers.choices import (
     RecordStatus,
     RetireReason,
 )
-from ebsafety.ledgers.models import EBike, Person, Platform, RecyclingSite, Rider, Shop, Station
+from ebsafety.ledgers.models import (
+    EBike,
+    Person,
+    Platform,
+    RecyclingSite,
+    RetirableModel,
+    Rider,
+    Shop,
+    Station,
+)
 from ebsafety.ledgers.parsing import Issue, ParsedRow
 from ebsafety.ledgers.specs import LedgerSpec
 
 MAX_COMPLIANT_VOLTAGE = 48
 TEXT_DEFAULT = ""
 
+_M = TypeVar("_M", bound=models.Model)
+_R = TypeVar("_R", bound=RetirableModel)
 
-class Handler(ABC):
-    model: type[models.Model]
+
+class Handler(ABC, Generic[_M]):
+    model: type[_M]
 
     def __init__(self, spec: LedgerSpec, unit: Unit, mode: str, today: datetime.date | None = None) -> None:
         self.spec = spec
@@ -54,7 +66,7 @@ class Handler(ABC):
     def warn(self, parsed: ParsedRow, key: str, message: str) -> None:
         parsed.warnings.append(Issue(parsed.row, self.header_text(key), message))
 
-    def row_rules(self, parsed: ParsedRow) -> None:  # noqa: B027 - optional hook, most ledgers have none
+    def row_rules(self, parsed: ParsedRow) -> None:  # an optional hook: most ledgers have none
         """Cross-column rules of one row (after every cell passed its own checks)."""
 
     def key(self, parsed: ParsedRow) -> Any:
@@ -113,7 +125,7 @@ EBIKE_COLUMN_FIELDS = {
 DERIVED = ("is_compliant", "compliance_reason")
 
 
-class EBikeHandler(Handler):
+class EBikeHandler(Handler[EBike]):
     model = EBike
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -432,15 +444,20 @@ def _jsonable(value: Any) -> Any:
 # Smaller ledgers through the ORM.
 
 
-class OrmHandler(Handler):
+class OrmHandler(Handler[_R]):
     """Shops, recycling sites, platforms, stations, riders: hundreds of rows, saved one by one (audited)."""
 
     key_field: str = "credit_code"
 
-    def lookup(self, keys: list[Any]) -> dict[Any, models.Model]:
-        found: dict[Any, models.Model] = {}
+    def records(self) -> models.QuerySet[_R]:
+        """The ledger's rows (its model's one manager, `objects`)."""
+        # The plugin types a manager reached through `type[_R]` by the bound, RetirableModel, not by _R.
+        return cast("models.QuerySet[_R]", self.model.objects.all())
+
+    def lookup(self, keys: list[Any]) -> dict[Any, _R]:
+        found: dict[Any, _R] = {}
         for chunk in bulk.chunks(keys):
-            for obj in self.model.objects.filter(**{f"{self.key_field}__in": chunk}):
+            for obj in self.records().filter(**{f"{self.key_field}__in": chunk}):
                 found[getattr(obj, self.key_field)] = obj
         return found
 
@@ -485,11 +502,11 @@ class OrmHandler(Handler):
         in_file = {p.key for p in plans}
         return [
             {"id": obj.pk, "key": str(getattr(obj, self.key_field)), "label": str(obj)}
-            for obj in self.model.objects.filter(unit=self.unit, status=RecordStatus.ACTIVE)
+            for obj in self.records().filter(unit=self.unit, status=RecordStatus.ACTIVE)
             if getattr(obj, self.key_field) not in in_file
         ]
 
-    def save_new(self, plan: Any) -> models.Model:
+    def save_new(self, plan: Any) -> _R:
         obj = self.model(**plan.wanted, unit=self.unit, last_batch=self.batch)
         obj.save()
         return obj
@@ -500,7 +517,7 @@ class OrmHandler(Handler):
             if plan.action == "add":
                 added.append(self.save_new(plan).pk)
             elif plan.action == "change":
-                obj = self.model.objects.get(pk=plan.existing_id)
+                obj = self.records().get(pk=plan.existing_id)
                 for key, value in plan.wanted.items():
                     setattr(obj, key, value)
                 obj.status, obj.retire_reason, obj.retired_on, obj.last_batch = (
@@ -514,7 +531,7 @@ class OrmHandler(Handler):
                 changed[obj.pk] = plan.before
             if index % 200 == 0:
                 progress(index, len(plans))
-        for obj in self.model.objects.filter(pk__in=retire_ids):
+        for obj in self.records().filter(pk__in=retire_ids):
             obj.status, obj.retire_reason, obj.retired_on = (
                 RecordStatus.RETIRED,
                 RetireReason.OTHER,
@@ -524,19 +541,19 @@ class OrmHandler(Handler):
             obj.save()
         return {"added": added, "changed": changed, "retired": list(retire_ids)}
 
-    def after_save(self, obj: models.Model, plan: Any) -> None:
+    def after_save(self, obj: _R, plan: Any) -> None:
         """Relations written after the row itself (riders' e-bikes)."""
 
 
-class ShopHandler(OrmHandler):
+class ShopHandler(OrmHandler[Shop]):
     model = Shop
 
 
-class RecyclerHandler(OrmHandler):
+class RecyclerHandler(OrmHandler[RecyclingSite]):
     model = RecyclingSite
 
 
-class PlatformHandler(OrmHandler):
+class PlatformHandler(OrmHandler[Platform]):
     model = Platform
 
 
@@ -551,7 +568,7 @@ class PlatformLookupMixin:
         return cache[name]
 
 
-class StationHandler(PlatformLookupMixin, OrmHandler):
+class StationHandler(PlatformLookupMixin, OrmHandler[Station]):
     model = Station
     key_field = "name"
 
@@ -565,8 +582,8 @@ class StationHandler(PlatformLookupMixin, OrmHandler):
     def key(self, parsed: ParsedRow) -> Any:
         return (parsed.values["platform"].pk, parsed.values["name"])
 
-    def lookup(self, keys: list[Any]) -> dict[Any, models.Model]:
-        found: dict[Any, models.Model] = {}
+    def lookup(self, keys: list[Any]) -> dict[Any, Station]:
+        found: dict[Any, Station] = {}
         for platform_id in {k[0] for k in keys}:
             names = [k[1] for k in keys if k[0] == platform_id]
             for obj in Station.objects.filter(platform_id=platform_id, name__in=names):
@@ -584,7 +601,7 @@ class StationHandler(PlatformLookupMixin, OrmHandler):
         ]
 
 
-class RiderHandler(PlatformLookupMixin, OrmHandler):
+class RiderHandler(PlatformLookupMixin, OrmHandler[Rider]):
     model = Rider
 
     def row_rules(self, parsed: ParsedRow) -> None:
@@ -623,8 +640,8 @@ class RiderHandler(PlatformLookupMixin, OrmHandler):
     def key(self, parsed: ParsedRow) -> Any:
         return (parsed.values["platform"].pk, parsed.values["id_number"])
 
-    def lookup(self, keys: list[Any]) -> dict[Any, models.Model]:
-        found: dict[Any, models.Model] = {}
+    def lookup(self, keys: list[Any]) -> dict[Any, Rider]:
+        found: dict[Any, Rider] = {}
         for chunk in bulk.chunks([k[1] for k in keys]):
             for rider in Rider.objects.filter(person__id_number__in=chunk).select_related("person", "unit"):
                 found[(rider.platform_id, rider.person.id_number)] = rider
@@ -682,16 +699,16 @@ class RiderHandler(PlatformLookupMixin, OrmHandler):
                 person.save()
         return person
 
-    def save_new(self, plan: Any) -> models.Model:
+    def save_new(self, plan: Any) -> Rider:
         wanted = {k: val for k, val in plan.wanted.items() if k not in ("name", "phone")}
         rider = Rider(**wanted, person=self.person_for(plan), unit=self.unit, last_batch=self.batch)
         rider.save()
         rider.ebikes.set(plan.parsed.values["_ebike_ids"])
         return rider
 
-    def after_save(self, obj: models.Model, plan: Any) -> None:
+    def after_save(self, obj: Rider, plan: Any) -> None:
         self.person_for(plan)
-        obj.ebikes.set(plan.parsed.values["_ebike_ids"])  # type: ignore[attr-defined]
+        obj.ebikes.set(plan.parsed.values["_ebike_ids"])
 
 
 HANDLERS: dict[str, type[Handler]] = {
