@@ -29,7 +29,7 @@ MODELS: dict[str, type[RetirableModel]] = {
     LedgerKind.STATION: Station,
     LedgerKind.RIDER: Rider,
 }
-RELATED = {
+RELATED: dict[str, tuple[str, ...]] = {
     LedgerKind.EBIKE: ("owner", "compound"),
     LedgerKind.STATION: ("platform",),
     LedgerKind.RIDER: ("person", "platform", "station"),
@@ -44,11 +44,10 @@ PERSONAL_KEYS = {
 
 
 def base_queryset(kind: str) -> QuerySet:
-    model = MODELS[kind]
-    queryset = model.objects.select_related(*RELATED.get(kind, ()))
+    related = RELATED.get(kind, ())
     if kind == LedgerKind.RIDER:
-        queryset = queryset.prefetch_related("ebikes")
-    return queryset.order_by("pk")
+        return Rider.objects.select_related(*related).prefetch_related("ebikes").order_by("pk")
+    return MODELS[kind].objects.select_related(*related).order_by("pk")
 
 
 def _label(enumeration: Any, value: Any) -> str:

@@ -105,6 +105,7 @@ class PersonFieldsMixin(forms.Form):
     person_phone = forms.CharField(label="手机号", max_length=30, required=False)
     person_relation = "person"
     require_id_number = False
+    instance: Any  # the record of the model form this is mixed into (its ModelForm sets it)
 
     def current_person(self) -> Person | None:
         pk = getattr(self.instance, f"{self.person_relation}_id", None)
@@ -402,12 +403,20 @@ class RetireForm(forms.Form):
         return date
 
 
+class MembershipChoiceField(forms.ModelChoiceField):
+    """A membership offered by its account: username (full name, unit)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.user.get_username()}（{obj.user.get_full_name() or '—'}，{obj.unit}）"
+
+
 class PlatformAccountForm(ScopedModelForm):
     """Link a platform-role account (its membership) to the platform it acts for."""
 
     class Meta:
         model = PlatformAccount
         fields = ["platform", "membership"]
+        field_classes = {"membership": MembershipChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -415,8 +424,5 @@ class PlatformAccountForm(ScopedModelForm):
         linked = Q(platform_account__isnull=True) | Q(pk=self.instance.membership_id)
         memberships.queryset = (
             choice_queryset(self, "membership").filter(linked).select_related("user", "unit")
-        )
-        memberships.label_from_instance = lambda m: (
-            f"{m.user.get_username()}（{m.user.get_full_name() or '—'}，{m.unit}）"
         )
         memberships.empty_label = "请选择“平台”角色的账号"

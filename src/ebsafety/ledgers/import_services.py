@@ -56,6 +56,7 @@ def create_batch(*, kind: str, unit: Unit, mode: str, upload: UploadedFile, user
         raise PermissionDenied("您无权为该单位导入此类台账。")
     if upload.size and upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
         raise ValidationError(f"文件过大，上限为 {settings.LEDGER_IMPORT_MAX_BYTES / 1e6:.0f} MB。")
+    assert upload.name is not None  # an uploaded file always has its name (File.name may be None in general)
     batch = ImportBatch(
         kind=kind,
         unit=unit,
