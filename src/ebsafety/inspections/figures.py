@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Q
 
 from ebsafety.core.choices import UnitKind
 from ebsafety.core.models import Campaign, Department, Unit
 from ebsafety.inspections.models import EnforcementCase, Hazard, Inspection, SupervisionVisit
+
+_K = TypeVar("_K")
 
 FIGURE_LABELS = {
     "inspections": "检查次数",
@@ -87,12 +90,12 @@ def department_figures(
 
 
 def _combine_groups(
-    groups: dict[Any, dict[type, Q]],
+    groups: Mapping[_K, Mapping[type[Inspection] | type[Hazard] | type[EnforcementCase], Q]],
     start: datetime.date,
     end: datetime.date,
     today: datetime.date | None,
     base: Any,
-) -> dict[Any, dict[str, Any]]:
+) -> dict[_K, dict[str, Any]]:
     """The figures of many rows at once (five queries, whatever the number of rows): `groups` maps a row's
     key to the condition on each model that selects its records."""
     base = base or {}

@@ -31,6 +31,12 @@ def _ancestor_memberships(hazard: Hazard, roles: set[str]) -> list[Membership]:
     )
 
 
+def _unit_depth(membership: Membership) -> int:
+    unit = membership.unit
+    assert unit is not None  # _ancestor_memberships finds memberships by their unit
+    return unit.depth
+
+
 def responsible_users(hazard: Hazard) -> list[Any]:
     """Who must act on a hazard being rectified: its named responsible person, else the property company of
     its compound, else the nearest locality; and the sector department it is filed under."""
@@ -40,8 +46,8 @@ def responsible_users(hazard: Hazard) -> list[Any]:
     else:
         nearby = _ancestor_memberships(hazard, {Role.PROPERTY, Role.LOCALITY})
         if nearby:
-            depth = nearby[0].unit.depth
-            users += [m.user for m in nearby if m.unit.depth == depth]
+            depth = _unit_depth(nearby[0])
+            users += [m.user for m in nearby if _unit_depth(m) == depth]
     if hazard.department_id:
         users += [
             m.user
@@ -57,8 +63,8 @@ def confirming_users(hazard: Hazard) -> list[Any]:
     nearby = _ancestor_memberships(hazard, {Role.PROPERTY, Role.LOCALITY})
     if not nearby:
         return []
-    depth = nearby[0].unit.depth
-    return [m.user for m in nearby if m.unit.depth == depth]
+    depth = _unit_depth(nearby[0])
+    return [m.user for m in nearby if _unit_depth(m) == depth]
 
 
 def office_users(hazard: Hazard) -> list[Any]:

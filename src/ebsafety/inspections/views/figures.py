@@ -48,7 +48,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         Hazard: Hazard.objects.visible_to(user),
         EnforcementCase: EnforcementCase.objects.visible_to(user),
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     if by == "department":
         departments = list(Department.objects.visible_to(user).order_by("code"))
         per_department = figures.figures_per_department(departments, start, end, today, base)
