@@ -60,7 +60,7 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     list_display = ("username", "display_name", "phone", "is_active", "last_login")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # UserAdmin sets it; the stubs type it optional
         ("平台", {"fields": ("display_name", "phone", "must_change_password")}),
     )
     inlines = [MembershipInline]

@@ -242,6 +242,8 @@ def build_accounts(
     village = Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).order_by("code").first()
     community = Unit.objects.filter(parent=town, kind=UnitKind.COMMUNITY).order_by("code").first()
     compound = Unit.objects.filter(parent=community, kind=UnitKind.COMPOUND).order_by("code").first()
+    # build_units() made villages, communities and their compounds
+    assert village is not None and community is not None and compound is not None
     market = next(d for d in departments if d.code.endswith("D02"))
     plan = [
         ("office", "整治办 王主任", Role.OFFICE, town, None, True),

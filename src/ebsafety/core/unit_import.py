@@ -206,7 +206,7 @@ def import_units(
                 "is_fringe": r.is_fringe,
                 "address": r.address,
             }
-            parent_code = unit.parent.code if unit is not None and unit.parent_id else None
+            parent_code = unit.parent.code if unit is not None and unit.parent is not None else None
             if (
                 unit is not None
                 and parent_code == (r.parent or None)

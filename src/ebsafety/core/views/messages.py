@@ -33,7 +33,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Notification.objects.visible_to(request.user).filter(user=request.user), pk=pk)
+    # By pk: only signed-in users get here (LoginRequiredMiddleware); by type request.user may be anonymous.
+    inbox = Notification.objects.visible_to(request.user).filter(user=request.user.pk)
+    item = get_object_or_404(inbox, pk=pk)
     if item.read_at is None:
         Notification.objects.filter(pk=item.pk).update(read_at=timezone.now())
     return redirect(item.url or "core:notification_list")
