@@ -55,7 +55,7 @@ class FiguresView(generic.ScopedMixin, View):
                 raise Http404("单位不存在或不在您的管辖范围内")
             return render(request, self.template_name, {"rows": [], "columns": COLUMNS})
         children = list(units.filter(parent=top).order_by("code"))
-        tips = self.get_queryset()
+        tips = Tip.objects.visible_to(request.user, self.action)  # get_queryset(), as a TipQuerySet
         if start:
             tips = tips.filter(created__date__gte=start)
         if end:

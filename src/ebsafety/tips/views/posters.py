@@ -20,7 +20,7 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
     if unit.kind == UnitKind.COMPOUND:
         compounds = [unit]
-    elif unit.kind == UnitKind.BUILDING and unit.parent_id:
+    elif unit.kind == UnitKind.BUILDING and unit.parent is not None:
         compounds = [unit.parent]
     else:
         compounds = list(Unit.objects.subtree(unit).filter(kind=UnitKind.COMPOUND).order_by("path"))

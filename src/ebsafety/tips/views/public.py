@@ -49,7 +49,7 @@ def report(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("unit", "")
     unit = Unit.objects.filter(code=code, kind__in=services.PUBLIC_UNIT_KINDS).first() if code else None
     if unit is not None:
-        if unit.kind == UnitKind.BUILDING and unit.parent_id:
+        if unit.kind == UnitKind.BUILDING and unit.parent is not None:
             initial = {"compound": unit.parent.code, "building": unit.code}
         else:
             initial = {"compound": unit.code}
