@@ -42,6 +42,7 @@ migrate: venv assets
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
 
 check: venv
 	$(EBS) check --fail-level WARNING
