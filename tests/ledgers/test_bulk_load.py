@@ -312,3 +312,26 @@ def test_an_import_on_postgresql_takes_the_batched_key_checks(town: dict, tmp_pa
     outcome = run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 6)]))
     assert outcome.added == 5 and "write_key_checks_s" in outcome.timings
     assert EBike.objects.filter(owner__unit=town["a"]).count() == 5
+
+
+def test_a_first_census_reads_the_small_tables_whole(town: dict, tmp_path: Path, monkeypatch: Any) -> None:
+    """Keys outnumbering the table's rows: the registered frame numbers and people are read whole, not
+    looked up a slice at a time; matching comes out the same."""
+    from ebsafety.ledgers import ebike_import
+
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 3)]))
+    monkeypatch.setattr(ebike_import, "LOOKUP_CHUNK", 2)
+    scans = []
+    real = ebike_import._scan_whole_table
+    monkeypatch.setattr(ebike_import, "_scan_whole_table", lambda m, k: scans.append(real(m, k)) or scans[-1])
+    rows = [bike_row(i) for i in range(1, 9)]
+    rows[1] = bike_row(2, 充电方式="入户充电")  # registered bike, changed
+    rows[5] = bike_row(6, 身份证号=make_id(1), 车主姓名="车主1")  # a new bike of a registered owner
+    outcome = run(town, write_csv(tmp_path / "b.csv", rows))
+    assert True in scans
+    assert (outcome.added, outcome.changed, outcome.unchanged) == (6, 1, 1)
+    assert (
+        EBike.objects.get(frame_number="FRAME0000006").owner
+        == EBike.objects.get(frame_number="FRAME0000001").owner
+    )
+    assert Person.objects.filter(id_number=make_id(1)).count() == 1

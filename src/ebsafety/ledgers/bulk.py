@@ -53,14 +53,15 @@ def indexes_deferred(model: type[models.Model], incoming: int) -> Iterator[bool]
     census of a town or district), else nothing happens. It runs inside the caller's transaction: a failed
     load rolls the drops back with everything else, and rebuilding a unique index checks it again, so a
     duplicate the importer missed still fails the whole import. Kept: the primary key, SQLite's inline
-    UNIQUE (it cannot be dropped) and, on PostgreSQL, indexes behind a constraint. While it runs, other
-    connections read the table as it was (SQLite WAL) or wait for the commit (PostgreSQL's DROP INDEX
-    locks the table), so it is reserved for loads that dwarf the table. Yields whether it dropped any.
+    UNIQUE (it cannot be dropped) and, on PostgreSQL, constraints a foreign key relies on. While it runs,
+    other connections read the table as it was (SQLite WAL) or wait for the commit (PostgreSQL's DROP
+    INDEX locks the table), so it is reserved for loads that dwarf the table. Yields whether it dropped any.
     """
-    if incoming < REINDEX_MIN_ROWS or incoming < _approximate_rows(model):
+    if incoming < REINDEX_MIN_ROWS or not holds_at_most(model, incoming):
         yield False
         return
     table = model._meta.db_table
+    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -79,12 +80,29 @@ def indexes_deferred(model: type[models.Model], incoming: int) -> Iterator[bool]
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    yield bool(indexes)
+        constraints: list[tuple[str, str]] = []
+        if connection.vendor == "postgresql":
+            # Unique constraints no foreign key relies on (the frame number's) go too: rebuilding one
+            # sorts once, where a million random keys into its index cost seconds. Same lock as above.
+            cursor.execute(
+                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            for name, _ in constraints:
+                cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    yield bool(indexes or constraints)
     with connection.cursor() as cursor:
         if indexes and connection.vendor == "postgresql":
             # PostgreSQL builds no index on a table with foreign-key checks still pending (Django makes
             # them DEFERRABLE INITIALLY DEFERRED): run them now, and defer the later ones again after.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, definition in constraints:
+            cursor.execute(
+                f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
         for _, definition in indexes:
             cursor.execute(definition)
         if indexes and connection.vendor == "postgresql":
@@ -155,11 +173,13 @@ def foreign_keys_checked_once(
                     )
 
 
-def _approximate_rows(model: type[models.Model]) -> int:
-    """The table's size without counting it: the highest id (ids only grow; retired rows stay)."""
+def holds_at_most(model: type[models.Model], rows: int) -> bool:
+    """Does the table hold at most `rows` rows? Counted only up to `rows` + 1, so the answer costs no more
+    than reading that many rows, however large the table."""
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(model._meta.db_table)}")
-        return int(cursor.fetchone()[0])
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS head", [rows + 1])
+        return int(cursor.fetchone()[0]) <= rows
 
 
 SPILL_PREFIX = "ebsafety-import-"

@@ -537,10 +537,19 @@ def _col(frame: pl.DataFrame, name: str) -> pl.Series:
     )
 
 
+def _scan_whole_table(model: Any, keys: int) -> bool:
+    """Cheaper to read the whole table than to look `keys` values up in it (a first census: the table
+    holds no more rows than the file has keys)."""
+    return keys > LOOKUP_CHUNK and bulk.holds_at_most(model, keys)
+
+
 def existing_keys(keys: pl.Series) -> list[str]:
     """The frame numbers among `keys` that any unit has registered."""
     found: list[str] = []
     values = keys.unique()
+    if _scan_whole_table(EBike, len(values)):
+        registered = pl.Series("key", list(EBike.objects.values_list("frame_number", flat=True)), pl.String)
+        return values.filter(values.is_in(registered.implode())).to_list()
     with connection.cursor() as cursor:
         for start in range(0, len(values), LOOKUP_CHUNK):
             part = values.slice(start, LOOKUP_CHUNK).to_list()  # a slice at a time: 1M str objects are 70 MB
@@ -559,6 +568,10 @@ def existing_keys(keys: pl.Series) -> list[str]:
 
 def people_by_id_number(numbers: pl.Series) -> pl.DataFrame:
     rows: list[tuple[str, int]] = []
+    if _scan_whole_table(Person, len(numbers)):
+        everyone = Person.objects.exclude(id_number="").values_list("id_number", "id")
+        frame = pl.DataFrame(list(everyone), schema={"id_number": pl.String, "id": pl.Int64}, orient="row")
+        return frame.filter(pl.col("id_number").is_in(numbers.implode()))
     with connection.cursor() as cursor:
         for start in range(0, len(numbers), LOOKUP_CHUNK):
             part = numbers.slice(start, LOOKUP_CHUNK).to_list()
