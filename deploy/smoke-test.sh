@@ -308,6 +308,7 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$W/pg/server.log" -w -
 psql_admin() { runuser -u postgres -- "$PG_BIN/psql" -h "$W/pg/socket" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 DB_PASSWORD=$(openssl rand -hex 16)   # README step 2
 psql_admin -d postgres -c "CREATE ROLE ebsafety LOGIN PASSWORD '$DB_PASSWORD'"
+psql_admin -d postgres -c "GRANT SET ON PARAMETER session_replication_role TO ebsafety"   # README step 2
 psql_admin -d postgres -c "CREATE DATABASE ebsafety OWNER ebsafety" -c "CREATE DATABASE ebsafety_restore OWNER ebsafety"
 DB_URL="postgres://ebsafety:$DB_PASSWORD@127.0.0.1:$PG_PORT/ebsafety"
 RESTORE_URL="postgres://ebsafety:$DB_PASSWORD@127.0.0.1:$PG_PORT/ebsafety_restore"
