@@ -70,6 +70,18 @@ def actor_label(ctx: Any) -> str:
         return "system"
 
 
+def _who() -> dict[str, Any]:
+    """Who made the change and through which path: the change record's fields from the current context."""
+    ctx = current_context()
+    actor = ctx.actor
+    return {
+        "actor": actor if actor is not None and actor.pk else None,
+        "actor_label": actor_label(ctx)[:150],
+        "source": ctx.effective_source,
+        "request_id": ctx.request_id,
+    }
+
+
 def write_record(
     instance: models.Model,
     action: str,
@@ -79,17 +91,12 @@ def write_record(
 ) -> Any:
     from ebsafety.core.models import ChangeRecord
 
-    ctx = current_context()
-    actor = ctx.actor
     try:
         unit_path = instance.audit_unit_path()  # type: ignore[attr-defined]
     except Exception:
         unit_path = ""
     return ChangeRecord.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor_label(ctx)[:150],
-        source=ctx.effective_source,
-        request_id=ctx.request_id,
+        **_who(),
         action=action,
         content_type=ContentType.objects.get_for_model(type(instance), for_concrete_model=False),
         object_id=str(instance.pk),
@@ -149,13 +156,8 @@ def write_export_record(
     asked for (`description`: the filters) and which personal fields went out — never their values."""
     from ebsafety.core.models import ChangeRecord
 
-    ctx = current_context()
-    actor = ctx.actor
     return ChangeRecord.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor_label(ctx)[:150],
-        source=ctx.effective_source,
-        request_id=ctx.request_id,
+        **_who(),
         action=ChangeAction.EXPORT,
         content_type=ContentType.objects.get_for_model(model),
         object_id="",

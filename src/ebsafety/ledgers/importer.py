@@ -10,10 +10,9 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -206,16 +205,11 @@ def run_import(
 
 def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
     """`function(*args)` on a thread of its own (no database work there); `.result()` waits for it."""
-    future: Future[Any] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(function(*args))
-        except BaseException as exc:  # handed to whoever waits for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="ebsafety-import-report", daemon=True).start()
-    return future
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ebsafety-import-report")
+    try:
+        return executor.submit(function, *args)
+    finally:
+        executor.shutdown(wait=False)  # the submitted call still runs to its end
 
 
 def _plan_columnwise(
