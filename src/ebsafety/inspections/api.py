@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from ebsafety.core.api.base import ScopedModelViewSet, ValidatedModelSerializer
+from ebsafety.core.api.base import ScopedModelViewSet, ScopedRelatedMixin, ValidatedModelSerializer
 from ebsafety.core.choices import Action
 from ebsafety.core.models import Department, Unit
 from ebsafety.inspections import filters, services
@@ -27,24 +27,6 @@ from ebsafety.inspections.models import (
     Inspection,
     SupervisionVisit,
 )
-
-
-class ScopedRelatedMixin:
-    """Related-record choices narrowed to what the caller may see."""
-
-    scoped_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")  # type: ignore[attr-defined]
-        user = getattr(request, "user", None)
-        if user is None:
-            return
-        for name in self.scoped_fields:
-            field = self.fields[name]  # type: ignore[attr-defined]
-            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-            if target.queryset is not None:
-                target.queryset = target.queryset.visible_to(user)
 
 
 class InspectionSerializer(ScopedRelatedMixin, ValidatedModelSerializer):

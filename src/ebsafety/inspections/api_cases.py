@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
-from ebsafety.core.api.base import ScopedModelViewSet, ValidatedModelSerializer
+from ebsafety.core.api.base import ScopedModelViewSet, ScopedRelatedMixin, ValidatedModelSerializer
 from ebsafety.core.models import Department
 from ebsafety.inspections import filters, services
-from ebsafety.inspections.api import ScopedRelatedMixin
 from ebsafety.inspections.models import CaseParty, CasePenalty, EnforcementCase, PenaltyRule
 
 

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ebsafety.core.api.base import ScopedModelViewSet, ValidatedModelSerializer
+from ebsafety.core.api.base import ScopedModelViewSet, ScopedRelatedMixin, ValidatedModelSerializer
 from ebsafety.core.api.permissions import METHOD_ACTIONS, HasRole
 from ebsafety.core.choices import Action
 from ebsafety.core.models import Unit
@@ -40,22 +40,6 @@ from ebsafety.ledgers.models import (
 
 # ---------------------------------------------------------------------------------------------------------
 # Serializers
-
-
-class ScopedRelatedMixin:
-    """Related-record choices narrowed to what the caller may see (a unit is named by its code)."""
-
-    scoped_fields: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")  # type: ignore[attr-defined]
-        user = getattr(request, "user", None)
-        for name in self.scoped_fields:
-            field = self.fields[name]  # type: ignore[attr-defined]
-            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-            if user is not None and target.queryset is not None:
-                target.queryset = target.queryset.visible_to(user)
 
 
 class LedgerSerializer(ScopedRelatedMixin, ValidatedModelSerializer):

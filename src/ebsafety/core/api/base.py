@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,6 +12,26 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from ebsafety.core.api.permissions import METHOD_ACTIONS
 from ebsafety.core.choices import Action
+
+
+class ScopedRelatedMixin:
+    """For serializers: the choices of the related fields named in `scoped_fields` narrowed to what the
+    caller may see (through `visible_to`, the one scoping entry point); a choice out of scope reads as not
+    found."""
+
+    scoped_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is None:
+            return
+        for name in self.scoped_fields:
+            field = self.fields[name]  # type: ignore[attr-defined]
+            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            if target.queryset is not None:
+                target.queryset = target.queryset.visible_to(user)
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):

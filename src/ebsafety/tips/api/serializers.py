@@ -4,20 +4,13 @@ types and narrow related records to the caller's scope; the rules stay in `ebsaf
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from ebsafety.core.api.base import ScopedRelatedMixin
 from ebsafety.core.models import Department, Unit
 from ebsafety.tips import disclosure, services
 from ebsafety.tips.choices import PaymentMethod, RewardTier
 from ebsafety.tips.models import Reward, Tip, TipCategory, TipTransition
-
-
-def _scoped(field: serializers.RelatedField, user: Any) -> None:
-    """Narrow a related field's choices to what the caller may see."""
-    if field.queryset is not None:
-        field.queryset = field.queryset.visible_to(user)
 
 
 def _not_found(label: str) -> dict[str, str]:
@@ -107,8 +100,10 @@ class TipSerializer(serializers.ModelSerializer):
         return self._reporter(tip)["reporter_phone"]
 
 
-class HotlineTipSerializer(serializers.Serializer):
+class HotlineTipSerializer(ScopedRelatedMixin, serializers.Serializer):
     """A tip taken on the reporting phone (the caller's name and phone optional, as on the public page)."""
+
+    scoped_fields = ("unit",)
 
     category = serializers.SlugRelatedField(
         slug_field="code",
@@ -135,12 +130,6 @@ class HotlineTipSerializer(serializers.Serializer):
         help_text="最多 4 张照片（multipart；按内容检查、重新编码、去除 EXIF 和位置信息）",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            _scoped(self.fields["unit"], request.user)
-
     def submission(self) -> services.Submission:
         data = self.validated_data
         return services.Submission(
@@ -154,8 +143,10 @@ class HotlineTipSerializer(serializers.Serializer):
         )
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(ScopedRelatedMixin, serializers.Serializer):
     """Accept: the tip becomes a hazard for the responsible unit (default: the tip's) and department."""
+
+    scoped_fields = ("unit",)
 
     unit = serializers.SlugRelatedField(
         slug_field="code",
@@ -175,12 +166,6 @@ class AcceptSerializer(serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            _scoped(self.fields["unit"], request.user)
-
 
 class ForwardSerializer(AcceptSerializer):
     """Forward to the district department for verification: the receiving body and the date."""
@@ -189,18 +174,13 @@ class ForwardSerializer(AcceptSerializer):
     forwarded_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class MergeSerializer(serializers.Serializer):
+class MergeSerializer(ScopedRelatedMixin, serializers.Serializer):
+    scoped_fields = ("into",)
     into = serializers.PrimaryKeyRelatedField(
         queryset=Tip.objects.all(),
         help_text="更早的同一隐患举报的编号",
         error_messages={"required": "请选择要合并到的举报。", **_not_found("举报")},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            _scoped(self.fields["into"], request.user)
 
 
 class RejectSerializer(serializers.Serializer):
@@ -276,8 +256,10 @@ class RewardSerializer(serializers.ModelSerializer):
         return self._payee(reward)["reporter_phone"]
 
 
-class ApproveRewardSerializer(serializers.Serializer):
+class ApproveRewardSerializer(ScopedRelatedMixin, serializers.Serializer):
     """The office approves, perhaps with another tier, amount or recipient (a new recipient needs a note)."""
+
+    scoped_fields = ("recipient",)
 
     tier = serializers.ChoiceField(choices=RewardTier.choices, required=False, allow_null=True, default=None)
     is_major = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -293,12 +275,6 @@ class ApproveRewardSerializer(serializers.Serializer):
         error_messages=_not_found("举报"),
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            _scoped(self.fields["recipient"], request.user)
 
 
 class DeclineRewardSerializer(serializers.Serializer):
