@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--export", action="store_true", help="time the xlsx export after the last import")
     parser.add_argument("--data", type=Path, default=OUT / "data", help="where generated ledgers are kept")
     parser.add_argument("--out", type=Path, default=OUT / "imports.json")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (databases, export)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args), ensure_ascii=False))
@@ -230,7 +231,10 @@ def main() -> None:
             results["runs"].append({"kind": "export", "format": "xlsx", **result})
             show(results["runs"][-1])
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"working directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"results in {args.out}")

@@ -20,6 +20,12 @@ def create_then_fail(job: Any, progress: Any) -> dict:
     raise ValueError("第 2 行数据有误")
 
 
+@job_handler(atomic=False)
+def read_only_then_fail(job: Any, progress: Any) -> dict:
+    Unit.objects.create(code="T-KEPT", name="无事务的任务", kind="village", parent=Unit.objects.get(code="T"))
+    raise ValueError("导出文件写入失败")
+
+
 seen_progress: list[dict] = []
 
 
@@ -43,6 +49,18 @@ def test_failed_job_leaves_database_unchanged(personas: dict) -> None:
     assert not Unit.objects.filter(code="T-FAIL").exists()
     assert ChangeRecord.objects.count() == records_before
     assert job.finished is not None
+
+
+def test_a_job_outside_a_transaction_keeps_what_it_wrote(personas: dict) -> None:
+    """Read-only jobs (exports) run outside a transaction: nothing to roll back but the change record of an
+    unmasked export, which stays as the trace of the attempt."""
+    from ebsafety.core.jobs import _OUTSIDE_TRANSACTION
+    from ebsafety.core.views.generic import export_job
+
+    job = execute(start_job(read_only_then_fail, "fail", personas["office"]))
+    assert job.status == "failed" and "导出文件写入失败" in job.message
+    assert Unit.objects.filter(code="T-KEPT").exists()
+    assert export_job in _OUTSIDE_TRANSACTION and create_then_fail not in _OUTSIDE_TRANSACTION
 
 
 def test_progress_is_visible_while_the_job_runs(personas: dict) -> None:

@@ -1,7 +1,7 @@
 """Exports of list pages: CSV or XLSX, always of a scoped queryset, with spreadsheet formulas neutralised.
 
-Rows come as lists (header first). A large export may instead hand over its rows as polars frames (an object
-with `header` and `frames()`, e.g. `ledgers.exporting.ExportTable`): XLSX is then written from the columns
+Rows come as lists (header first). A large export may instead hand over its rows as polars frames (an
+`ExportTable`: a header and `frames()`, e.g. the e-bike ledger's): XLSX is then written from the columns
 by rustpy-xlsxwriter (rust_xlsxwriter underneath; ~60,000+ rows/s here against ~10,000 for xlsxwriter),
 with the same neutralisation, header style and sheet name; CSV iterates it as lists, as before. xlsxwriter
 stays the writer of everything else (list pages, templates, error reports): small files, the mature library.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -22,6 +22,35 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+class ExportTable:
+    """An export as a header and chunks of rows in polars frames (one column per header, in order).
+
+    Iterating gives the header and then one list per row, like any export; `frames()` gives the chunks to a
+    writer that takes columns. Values are final but for formula neutralisation, which the writers apply."""
+
+    def __init__(self, header: list[str], frames: Callable[[], Iterator[pl.DataFrame]]) -> None:
+        self.header = header
+        self.frames = frames
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        yield list(self.header)
+        for frame in self.frames():
+            for row in frame.iter_rows():
+                yield ["" if value is None else value for value in row]
+
+    def counted(self, report: Callable[[int], None]) -> ExportTable:
+        """The same table, calling `report(rows so far)` after each chunk (a background job's progress)."""
+
+        def frames() -> Iterator[pl.DataFrame]:
+            done = 0
+            for frame in self.frames():
+                done += frame.height
+                report(done)
+                yield frame
+
+        return ExportTable(self.header, frames)
 
 
 def neutralise(value: Any) -> Any:
@@ -51,8 +80,8 @@ def write_csv(rows: Iterable[Iterable[Any]]) -> bytes:
 
 
 def write_xlsx(rows: Iterator[list[Any]] | Iterable[list[Any]], sheet_name: str = "导出") -> bytes:
-    if hasattr(rows, "frames"):
-        return write_xlsx_frames(rows.header, rows.frames(), sheet_name)  # type: ignore[attr-defined]
+    if isinstance(rows, ExportTable):
+        return write_xlsx_frames(rows.header, rows.frames(), sheet_name)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,

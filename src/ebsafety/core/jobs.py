@@ -2,7 +2,8 @@
 
 A job handler is a function `handler(job, progress) -> dict` decorated with `@job_handler`; it runs inside
 one database transaction in the worker, under a change context whose request id is the job's id, so every
-change it makes is audited and a failure rolls all of them back.
+change it makes is audited and a failure rolls all of them back. A handler that only reads (an export) may
+run outside a transaction, `@job_handler(atomic=False)`.
 """
 
 from __future__ import annotations
@@ -28,12 +29,21 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Job, "Progress"], dict[str, Any] | None]
 _HANDLERS: dict[str, Handler] = {}
+_OUTSIDE_TRANSACTION: set[Handler] = set()
 
 
-def job_handler(func: Handler) -> Handler:
-    """Mark a function as runnable as a job; its dotted path is the job's kind."""
-    _HANDLERS[f"{func.__module__}.{func.__qualname__}"] = func
-    return func
+def job_handler(func: Handler | None = None, *, atomic: bool = True) -> Any:
+    """Mark a function as runnable as a job; its dotted path is the job's kind. `@job_handler(atomic=False)`
+    runs it outside a transaction: for a job that only reads (an export), which on SQLite would otherwise hold
+    the database's write lock for as long as it runs."""
+
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[f"{handler.__module__}.{handler.__qualname__}"] = handler
+        if not atomic:
+            _OUTSIDE_TRANSACTION.add(handler)
+        return handler
+
+    return register(func) if func is not None else register
 
 
 def _handler_for(kind: str) -> Handler:
@@ -98,7 +108,7 @@ def execute(job: Job) -> Job:
         handler = _handler_for(job.kind)
         with (
             change_context(ChangeSource.TASK, user=job.created_by, request_id=f"job:{job.pk}"),
-            transaction.atomic(),
+            contextlib.nullcontext() if handler in _OUTSIDE_TRANSACTION else transaction.atomic(),
         ):
             result = handler(job, progress) or {}
     except Exception as exc:
