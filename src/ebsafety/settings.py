@@ -317,6 +317,7 @@ SCHEDULED_JOBS = [
     "ebsafety.core.scheduler.deliver_webhooks_job",
     "ebsafety.inspections.reminders.daily_job",
     "ebsafety.ledgers.jobs.cleanup_job",
+    "ebsafety.ledgers.jobs.freeze_job",
 ]
 
 # Rewarded tips (有奖举报): public submissions per client address and per phone within a window, status

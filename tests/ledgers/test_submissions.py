@@ -25,7 +25,7 @@ from django.urls import reverse
 from ebsafety.core.choices import CampaignStatus
 from ebsafety.core.models import Campaign, Department, Membership, Unit, User
 from ebsafety.core.periods import SHANGHAI, HalfMonth, Schedule
-from ebsafety.ledgers import completeness
+from ebsafety.ledgers import as_of, completeness
 from ebsafety.ledgers.choices import ImportStatus, LedgerKind, PeriodStatus, RecordStatus
 from ebsafety.ledgers.importer import run_import
 from ebsafety.ledgers.models import EBike, ImportBatch, Submission, SubmissionRule
@@ -404,11 +404,11 @@ def test_ledger_as_of_a_period_is_exact(
     user = personas["locality"]
 
     def frames_at(period: HalfMonth) -> set[str]:
-        return set(completeness.ebikes_as_of(user, a, period).values_list("frame_number", flat=True))
+        return set(as_of.ledger_as_of(user, a, period).frame["frame_number"])
 
     assert frames_at(CENSUS) == {"OLD", "GONE-NOV", "LAST-MINUTE", "COMPOUND"}
     assert frames_at(NOV_1) == {"OLD", "NEW", "LAST-MINUTE", "NEXT-DAY", "COMPOUND"}
-    assert completeness.ebikes_as_of(personas["community"], a, CENSUS).count() == 0  # out of scope
+    assert as_of.ledger_as_of(personas["community"], a, CENSUS).frame.height == 0  # out of scope
 
     client = client_for(user)
     page = client.get(reverse("ledgers:ledger_as_of"), {"unit": "T-A", "period": "2026-10-16"})

@@ -25,7 +25,7 @@ from rest_framework.routers import SimpleRouter
 
 from ebsafety.core.models import Unit
 from ebsafety.core.periods import HalfMonth, period_for
-from ebsafety.ledgers import completeness
+from ebsafety.ledgers import as_of, completeness
 from ebsafety.ledgers.choices import LedgerKind
 from ebsafety.ledgers.models import Submission
 from ebsafety.ledgers.submission_filters import SubmissionFilterSet
@@ -187,42 +187,39 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, url_path="as-of")
     def as_of(self, request: Request) -> Response:
-        """The unit's e-bike ledger as it stood at the end of a period (derived; see `basis`)."""
+        """The unit's e-bike ledger as it stood at the end of a period: the period's snapshot when it was
+        frozen (`exact`), else derived from the current records (see `basis`)."""
         unit = self._unit(request, required=True)
         assert unit is not None
         day = self._date(request, "period")
         if day is None:
             raise ValidationError({"period": "请指定半月期内的任一日期。"})
         period = HalfMonth.containing(day)
-        queryset = (
-            completeness.ebikes_as_of(request.user, unit, period)
-            .select_related("unit")
-            .order_by("unit__path", "frame_number")
-        )
-        page = self.paginate_queryset(queryset)
+        ledger = as_of.ledger_as_of(request.user, unit, period)
+        page = self.paginate_queryset(range(ledger.frame.height))  # type: ignore[arg-type]
+        offset, limit = (page[0], len(page)) if page else (0, None if page is None else 0)
         items = [
             {
-                "id": bike.pk,
-                "unit": bike.unit.code,
-                "frame_number": bike.frame_number,
-                "plate_kind": bike.plate_kind,
-                "plate_number": bike.plate_number,
-                "is_compliant": bike.is_compliant,
-                "status_now": bike.status,
-                "created": bike.created.isoformat(),
+                "id": row["id"],
+                "unit": row["unit_code"],
+                "frame_number": row["frame_number"],
+                "plate_kind": row["plate_kind"],
+                "plate_number": row["plate_number"],
+                "is_compliant": row["is_compliant"],
+                "charging_method": row["charging_method"],
+                "created": row["created"].isoformat() if row["created"] else None,
             }
-            for bike in (page if page is not None else queryset)
+            for row in ledger.rows(offset, limit)
         ]
+        summary = ledger.summary()
         payload = {
             "unit": unit.code,
             "period_start": period.key,
             "period_label": period.label,
-            "basis": completeness.AS_OF_BASIS.format(end=period.end.isoformat()),
-            "summary": {
-                k: v
-                for k, v in completeness.as_of_summary(queryset).items()
-                if k in ("total", "non_compliant")
-            },
+            "exact": ledger.exact,
+            "snapshot_taken_at": ledger.snapshot.taken_at.isoformat() if ledger.snapshot else None,
+            "basis": ledger.basis,
+            "summary": {"total": summary["total"], "non_compliant": summary["non_compliant"]},
         }
         if page is not None:
             response = self.get_paginated_response(items)

@@ -1,5 +1,5 @@
 """The read side of half-month submissions: reporters, the completeness and timeliness table, the list of
-reporters still missing before a deadline, and the e-bike ledger as it stood at the end of a period.
+reporters still missing before a deadline (the ledger as of a period is `ledgers.as_of`).
 
 Everything is narrowed to what the user may see: reporters through `ReportingUnit` and `ReportingDepartment`
 (`visible_to`), submissions through `Submission.objects.visible_to`. A table over any range of periods
@@ -16,15 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from ebsafety.core.choices import CampaignStatus, Role
 from ebsafety.core.models import Campaign, Department, Unit
 from ebsafety.core.periods import HalfMonth, Schedule, periods_between
-from ebsafety.ledgers.choices import LedgerKind, PeriodStatus, RecordStatus
-from ebsafety.ledgers.models import EBike, ReportingDepartment, ReportingUnit, Submission, SubmissionRule
+from ebsafety.ledgers.choices import LedgerKind, PeriodStatus
+from ebsafety.ledgers.models import ReportingDepartment, ReportingUnit, Submission, SubmissionRule
 from ebsafety.ledgers.submissions import Reporting, requirements_from_rules
 
 SEVERITY: list[str] = [PeriodStatus.MISSING, PeriodStatus.OPEN, PeriodStatus.LATE, PeriodStatus.ON_TIME]
@@ -399,51 +399,6 @@ def missing_entries(
             if (reporter.key, each, target.start) not in index:
                 entries.append(MissingEntry(reporter, each, target, due_at, now > due_at))
     return sorted(entries, key=lambda e: (e.due_at, e.reporter.department is not None, e.reporter.code))
-
-
-# -- the ledger as of a period ----------------------------------------------------------------------------
-
-AS_OF_BASIS = (
-    "依据现有台账推算：列出在该期期末（{end} 24:00）之前已录入系统、且当时尚未注销（未注销，或注销日期晚于"
-    "期末）的车辆。各字段为当前值，期末之后的修改不回溯；注销后又重新登记的车辆按当前状态计。"
-    "该期实际上报的原始文件见右侧，可下载核对。"
-)
-
-
-def period_end_moment(period: HalfMonth, tz: datetime.tzinfo | None = None) -> datetime.datetime:
-    """The first moment after the period (00:00 of the next day, local time)."""
-    tz = tz or timezone.get_default_timezone()
-    return datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
-
-
-def ebikes_as_of(user: Any, unit: Unit, period: HalfMonth) -> QuerySet:
-    """The unit's (and its subtree's) e-bikes as they stood at the end of `period`, as far as the records
-    tell: created before the period ended and not retired by then."""
-    return (
-        EBike.objects.visible_to(user)
-        .filter(unit__path__startswith=unit.path, created__lt=period_end_moment(period))
-        .filter(Q(status=RecordStatus.ACTIVE) | Q(status=RecordStatus.RETIRED, retired_on__gt=period.end))
-    )
-
-
-def as_of_summary(queryset: QuerySet) -> dict[str, Any]:
-    """Counts of an as-of ledger: total, by plate kind, by compliance and by charging method."""
-    from ebsafety.ledgers.choices import ChargingMethod, PlateKind
-
-    plate_labels = dict(PlateKind.choices)
-    charging_labels = dict(ChargingMethod.choices)
-    plates = queryset.order_by().values("plate_kind").annotate(n=Count("id"))
-    compliant = queryset.order_by().values("is_compliant").annotate(n=Count("id"))
-    charging = queryset.order_by().values("charging_method").annotate(n=Count("id"))
-    return {
-        "total": sum(r["n"] for r in plates),
-        "plates": sorted((str(plate_labels.get(r["plate_kind"], r["plate_kind"])), r["n"]) for r in plates),
-        "non_compliant": sum(r["n"] for r in compliant if not r["is_compliant"]),
-        "charging": sorted(
-            (str(charging_labels.get(r["charging_method"], r["charging_method"] or "未填")), r["n"])
-            for r in charging
-        ),
-    }
 
 
 def own_reporters(user: Any) -> list[Reporter]:

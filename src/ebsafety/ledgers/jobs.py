@@ -19,3 +19,13 @@ def _cleanup() -> dict[str, int]:
 
 
 cleanup_job = ScheduledJob("ledgers-import-spills", "day", _cleanup, at=datetime.time(3, 0))
+
+
+def _freeze() -> dict:
+    from ebsafety.ledgers.as_of import freeze_due
+
+    return freeze_due()
+
+
+# Five minutes after midnight: the period that ended at 00:00 is frozen as its ledger (`ledgers.as_of`).
+freeze_job = ScheduledJob("ledgers-period-snapshot", "day", _freeze, at=datetime.time(0, 5))

@@ -7,13 +7,14 @@ from ebsafety.ledgers.models.business import (
     Station,
 )
 from ebsafety.ledgers.models.ebikes import EBike, Rider, Sale
-from ebsafety.ledgers.models.imports import ImportBatch
+from ebsafety.ledgers.models.imports import ImportBatch, LedgerSnapshot
 from ebsafety.ledgers.models.people import Person
 from ebsafety.ledgers.models.submissions import ReportingDepartment, ReportingUnit, Submission, SubmissionRule
 
 __all__ = [
     "EBike",
     "ImportBatch",
+    "LedgerSnapshot",
     "Person",
     "Platform",
     "PlatformAccount",

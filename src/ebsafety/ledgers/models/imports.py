@@ -74,3 +74,26 @@ class ImportBatch(BaseModel):
 
     def count(self, key: str) -> Any:
         return (self.counts or {}).get(key, 0)
+
+
+class LedgerSnapshot(models.Model):
+    """A ledger frozen at the end of a half-month period (`ledgers.as_of`): every active record as it stood
+    then, in a Parquet file. Town-wide; readers narrow it to what they may see. Written by the scheduler,
+    never edited."""
+
+    kind = models.CharField("台账类型", max_length=10, choices=LedgerKind.choices)
+    period_start = models.DateField("半月期（起始日）")
+    taken_at = models.DateTimeField("生成时间")
+    rows = models.PositiveIntegerField("记录数", default=0)
+    file = models.FileField("快照文件", upload_to="ledgers/snapshots/", max_length=300)
+
+    class Meta:
+        verbose_name = "期末台账快照"
+        verbose_name_plural = "期末台账快照"
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period_start"], name="snapshot_kind_period_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.period_start:%Y-%m-%d}"

@@ -27,7 +27,7 @@ from django.views import View
 from ebsafety.core import exports
 from ebsafety.core.periods import HalfMonth, period_for
 from ebsafety.core.views import generic
-from ebsafety.ledgers import completeness
+from ebsafety.ledgers import as_of, completeness
 from ebsafety.ledgers.choices import LedgerKind, PeriodStatus
 from ebsafety.ledgers.exporting import MODELS
 from ebsafety.ledgers.models import (
@@ -369,7 +369,7 @@ def outcome_changes(batch: ImportBatch) -> dict[str, dict[str, Any]]:
 
 
 class LedgerAsOfView(generic.ScopedMixin, View):
-    """The e-bike ledger of a unit as it stood at the end of a period (see `completeness.AS_OF_BASIS`)."""
+    """The e-bike ledger of a unit as it stood at the end of a period (`ledgers.as_of`)."""
 
     model = EBike
     paginate_by = 100
@@ -381,17 +381,13 @@ class LedgerAsOfView(generic.ScopedMixin, View):
         context: dict[str, Any] = {"form": form}
         if form.is_bound and form.is_valid():
             unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
-            queryset = (
-                completeness.ebikes_as_of(request.user, unit, period)
-                .select_related("unit", "owner", "compound")
-                .order_by("unit__path", "frame_number")
-            )
+            ledger = as_of.ledger_as_of(request.user, unit, period)
             fmt = request.GET.get("export")
             if fmt:
                 return export_response(
-                    as_of_rows(queryset, period), fmt, f"台账截至{period.label}", f"ebikes-{period.key}"
+                    ledger.export_table(), fmt, f"台账截至{period.label}", f"ebikes-{period.key}"
                 )
-            page = Paginator(queryset, self.paginate_by).get_page(request.GET.get("page"))
+            page = Paginator(range(ledger.frame.height), self.paginate_by).get_page(request.GET.get("page"))
             submissions = (
                 Submission.objects.visible_to(request.user)
                 .filter(period_start=period.start, kind=LedgerKind.EBIKE, unit__path__startswith=unit.path)
@@ -405,43 +401,14 @@ class LedgerAsOfView(generic.ScopedMixin, View):
                 unit=unit,
                 period=period,
                 page=page,
-                summary=completeness.as_of_summary(queryset),
-                basis=completeness.AS_OF_BASIS.format(end=period.end.strftime("%Y年%m月%d日")),
+                rows=ledger.rows(page.start_index() - 1 if page.object_list else 0, self.paginate_by),
+                summary=ledger.summary(),
+                basis=ledger.basis,
+                exact=ledger.exact,
                 submissions=submissions,
                 query=query.urlencode(),
             )
         return render(request, "ledgers/submissions/as_of.html", context)
-
-
-def as_of_rows(queryset: QuerySet, period: HalfMonth) -> Any:
-    """Export rows of an as-of ledger (no ID or phone numbers: the owner's name only)."""
-    yield [
-        "所属单位",
-        "小区",
-        "车主姓名",
-        "号牌类型",
-        "车牌号",
-        "车架号",
-        "电池类型",
-        "合规",
-        "充电方式",
-        "录入时间",
-        f"{period.label}期末状态",
-    ]
-    for bike in queryset.iterator(chunk_size=2000):
-        yield [
-            bike.unit.name,
-            bike.compound.name if bike.compound_id else bike.compound_text,
-            bike.owner.name,
-            bike.get_plate_kind_display(),
-            bike.plate_number,
-            bike.frame_number,
-            bike.get_battery_kind_display(),
-            "是" if bike.is_compliant else "否",
-            bike.get_charging_method_display(),
-            timezone.localtime(bike.created).strftime("%Y-%m-%d %H:%M"),
-            "在册",
-        ]
 
 
 # -- the reporting rules ----------------------------------------------------------------------------------

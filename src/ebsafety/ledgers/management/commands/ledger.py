@@ -31,7 +31,7 @@ KINDS = list(SPECS)
 
 
 class Command(ScopedCommand):
-    help = "Import a ledger file for a unit, write a ledger template, or export a ledger."
+    help = "Import a ledger file for a unit, write a ledger template, export a ledger, or freeze a period."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -53,6 +53,14 @@ class Command(ScopedCommand):
         exp.add_argument("--include-retired", action="store_true")
         for p in (imp, tpl, exp):
             p.add_argument("--user", help="act as this user (their scope applies)")
+        snap = sub.add_parser(
+            "snapshot",
+            help="freeze the e-bike ledger as the ledger at the end of a half-month period (system only; "
+            "the scheduler does it at 00:05 after each period)",
+        )
+        snap.add_argument(
+            "--period", help="any day of the period (YYYY-MM-DD); default: the period that ended last"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"do_{options['subcommand']}")(options)
@@ -96,6 +104,26 @@ class Command(ScopedCommand):
             self.stdout.write(f"  第 {issue.row} 行 [{issue.column}] {issue.message}")
         if len(outcome.errors) > 50:
             self.stdout.write(f"  …… 另有 {len(outcome.errors) - 50} 条错误")
+
+    def do_snapshot(self, options: dict[str, Any]) -> None:
+        import datetime
+
+        from django.utils import timezone
+
+        from ebsafety.core.periods import HalfMonth, period_for
+        from ebsafety.ledgers.as_of import take_snapshot
+
+        if options.get("period"):
+            try:
+                period = HalfMonth.containing(datetime.date.fromisoformat(options["period"]))
+            except ValueError as exc:
+                raise CommandError(f"日期“{options['period']}”应为 YYYY-MM-DD") from exc
+        else:
+            period = period_for(timezone.localdate()).previous()
+        if period.start > timezone.localdate():
+            raise CommandError(f"{period.label}尚未开始，不能生成期末快照")
+        snapshot = take_snapshot(period)
+        self.stdout.write(f"已生成{period.label}期末台账快照：{snapshot.rows} 辆在册车辆")
 
     def do_template(self, options: dict[str, Any]) -> None:
         Path(options["output"]).write_bytes(template(options["kind"]))
