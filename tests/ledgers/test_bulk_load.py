@@ -335,3 +335,28 @@ def test_a_first_census_reads_the_small_tables_whole(town: dict, tmp_path: Path,
         == EBike.objects.get(frame_number="FRAME0000001").owner
     )
     assert Person.objects.filter(id_number=make_id(1)).count() == 1
+
+
+def test_an_import_pauses_the_cyclic_collector_and_restores_it() -> None:
+    import gc
+
+    from ebsafety.ledgers.bulk import collector_paused
+
+    seen = []
+
+    @collector_paused()
+    def work() -> None:
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        work()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

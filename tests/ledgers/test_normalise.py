@@ -173,3 +173,9 @@ def test_fold_and_text_never_crash_and_trim(value: str) -> None:
     for result in (n.fold(value), n.text(value), n.code(value)):
         assert result == result.strip()
         assert "  " not in result
+
+
+@given(st.integers(13_000_000_000, 19_999_999_999))
+def test_a_mobile_saved_as_a_number_is_its_digits(number: int) -> None:
+    """The column engine's shortcut for numeric mobile cells (`frames.check_column`) relies on this."""
+    assert n.mobile(float(number)) == str(number)

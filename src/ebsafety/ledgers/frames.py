@@ -227,8 +227,11 @@ def data_rows(chunk: Chunk) -> pl.Series:
     )
     flags = frame.select(blank=blank, hint=hint)
     keep = ~flags["blank"] & ~flags["hint"]
-    exact = [p for p in typed_rows if flags["blank"][p]]
-    exact += flags.with_row_index("p").filter(pl.col("hint"))["p"].to_list()
+    # Rows blank as text but holding typed cells (numbers, dates), and rows with a hint, are looked at whole.
+    # Blank rows are few: their positions come from the frame, not from indexing it once per typed row.
+    positions = flags.with_row_index("p")
+    exact = [p for p in positions.filter(pl.col("blank"))["p"].to_list() if p in typed_rows]
+    exact += positions.filter(pl.col("hint"))["p"].to_list()
     if exact:
         kept = keep.to_list()
         for position in exact:
@@ -351,9 +354,19 @@ def check_column(
     if typed:
         at_of = {position: at for at, position in enumerate(rows.to_list()) if position in typed}
         cache: dict[tuple[type, Any], tuple[Any, str | None]] = {}
-        ats, typed_values, typed_errors = [], [], []
+        ats: list[int] = []
+        typed_values: list[Any] = []
+        typed_errors: list[str | None] = []
+        # A mobile number typed as a number (common: clerks type phones into General cells): an integral
+        # float from 13000000000 to 19999999999 is always valid and `normalise.mobile` gives its digits.
+        mobile = column.parse is n.mobile
         for position, at in at_of.items():
             value = typed[position]
+            if mobile and value.__class__ is float and 1.3e10 <= value < 2e10 and value.is_integer():
+                ats.append(at)
+                typed_values.append(str(int(value)))
+                typed_errors.append(None)
+                continue
             key = (value.__class__, value)
             if key not in cache:
                 cache[key] = _parse(column, value)

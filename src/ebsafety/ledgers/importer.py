@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
-from ebsafety.ledgers.bulk import spill_root
+from ebsafety.ledgers.bulk import collector_paused, spill_root
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, iter_rows
@@ -122,6 +122,7 @@ class ImportRefused(ValueError):
     """The whole file was refused (unreadable, no header …); nothing was written."""
 
 
+@collector_paused()
 def run_import(
     *,
     kind: str,
@@ -354,7 +355,7 @@ def write_outcome_file(handle: IO[bytes], counts: dict[str, int], outcome: Impor
     """The full per-row outcome as gzipped JSON, written in parts: a million added ids and hundreds of
     thousands of warnings never sit in memory as one string."""
     dumps = partial(json.dumps, ensure_ascii=False, default=str)
-    with gzip.GzipFile(fileobj=handle, mode="wb") as archive:
+    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as archive:
 
         def put(text: str) -> None:
             archive.write(text.encode("utf-8"))
