@@ -360,3 +360,27 @@ def test_an_import_pauses_the_cyclic_collector_and_restores_it() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> None:
+    """The staging ingests on its own thread: a failure surfaces at the next append or at the move, never
+    silently, and closing afterwards neither hangs nor leaves the file."""
+    import polars as pl
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write path")
+
+    from ebsafety.ledgers.models import Person
+
+    staging = bulk.SqliteStaging(tmp_path)
+    try:
+        staging.append(Person, pl.DataFrame({"id": [1], "name": ["甲"]}))
+        # the table exists with two columns now; a frame with another column cannot be appended
+        staging._pending = staging._ingester.submit(
+            staging._ingest, "ledgers_person", pl.DataFrame({"id": [2], "nickname": ["乙"]})
+        )
+        with pytest.raises(Exception, match="nickname"):
+            staging.move()
+    finally:
+        staging.close()
+    assert not staging.path.exists()

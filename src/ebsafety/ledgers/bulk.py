@@ -10,6 +10,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -349,6 +350,8 @@ class SqliteStaging:
         self.tables: dict[str, list[str]] = {}  # table → its columns, in the order first written
         self.next_ids: dict[str, int] = {}
         self.attached = False
+        self._ingester = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ebsafety-staging")
+        self._pending: Future[None] | None = None
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         table = model._meta.db_table
@@ -359,15 +362,28 @@ class SqliteStaging:
         return list(range(start, start + count))
 
     def append(self, model: type[models.Model], frame: pl.DataFrame) -> None:
+        """Stage the rows. The ingest runs on the staging's own thread (the driver releases the interpreter)
+        while the caller prepares the next chunk; one ingest at a time, so at most one chunk waits in memory.
+        A failed ingest raises here on the next call, or in `move()`."""
         table = model._meta.db_table
         # Columns of nulls only have no SQLite type for the driver: send them as text (NULL either way).
         frame = frame.with_columns(pl.col(pl.Null).cast(pl.String))
         self.tables.setdefault(table, list(frame.columns))
+        self._wait()
+        self._pending = self._ingester.submit(self._ingest, table, frame.select(self.tables[table]))
+
+    def _ingest(self, table: str, frame: pl.DataFrame) -> None:
         with self.connection.cursor() as cursor:
-            cursor.adbc_ingest(table, frame.select(self.tables[table]), mode="create_append")
+            cursor.adbc_ingest(table, frame, mode="create_append")
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def move(self) -> None:
         """Into the main tables, in the order they were first written (owners before bikes)."""
+        self._wait()
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             if not self.attached:
@@ -383,6 +399,8 @@ class SqliteStaging:
         `usable()` does), and remove it (an attached file can be unlinked; its space returns on detach)."""
         from django.db import OperationalError
 
+        self._ingester.shutdown(wait=True)  # an ingest still running (the import failed meanwhile) ends first
+        self._pending = None
         self.connection.close()
         if self.attached:
             try:
