@@ -22,7 +22,7 @@ from django.utils import timezone
 from ebsafety.core.choices import UnitKind
 from ebsafety.ledgers import bulk
 from ebsafety.ledgers.choices import BikeUse, PlateKind, RecordStatus
-from ebsafety.ledgers.frames import Chunk, check_column, data_rows, dtype_of, read_chunks
+from ebsafety.ledgers.frames import Chunk, check_columns, data_rows, dtype_of, read_chunks
 from ebsafety.ledgers.handlers import (
     EBIKE_FIELDS,
     INSERT_DEFAULTS,
@@ -107,8 +107,8 @@ class EBikeImport:
             "_row": frame["_row"].gather(positions),
             "_pos": positions.cast(pl.Int64),
         }
-        for column, index, text in self.columns:
-            checked = check_column(chunk, positions, index, column, text)
+        checked_columns = check_columns(chunk, positions, [(c, i, t) for c, i, t in self.columns])
+        for (column, _, _), checked in zip(self.columns, checked_columns, strict=True):
             table[column.key] = checked.values
             table[f"e:{column.key}"] = checked.errors
         values = pl.DataFrame(table)

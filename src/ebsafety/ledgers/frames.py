@@ -17,7 +17,7 @@ blocks filled), a chunk of rows at a time.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -266,11 +266,11 @@ def dtype_of(column: Column) -> pl.DataType:
     return pl.String()
 
 
-def _fast(column: Column, s: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+def _fast(column: Column, s: pl.Expr) -> tuple[pl.Expr, pl.Expr] | None:
     """(mask, value) of the cells whose normalised value is computed here, or None for no fast path."""
     parse = column.parse
     if parse is n.id_number:
-        return _fast_ids(s)
+        return _fast_ids(s), s
     if parse is n.mobile:
         return s.str.contains(r"^1[3-9][0-9]{9}$"), s
     limit = _limit(parse, "_text")
@@ -283,25 +283,20 @@ def _fast(column: Column, s: pl.Series) -> tuple[pl.Series, pl.Series] | None:
     return None
 
 
-def _fast_ids(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+def _fast_ids(s: pl.Expr) -> pl.Expr:
     """18-character IDs that `normalise.id_number` returns unchanged: digits (the last may be X), a real
     birth date from 1890 to today, and the GB 11643 check digit."""
     import datetime
 
-    frame = pl.DataFrame({"s": s}).with_columns(shape=pl.col("s").str.contains(r"^[0-9]{17}[0-9X]$"))
-    digits = [pl.col("s").str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
+    shape = s.str.contains(r"^[0-9]{17}[0-9X]$")
+    digits = [s.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
     total = pl.sum_horizontal([d * w for d, w in zip(digits, ID_WEIGHTS, strict=True)])
     check = (12 - total % 11) % 11
     expected = pl.when(check == 10).then(pl.lit("X")).otherwise(check.cast(pl.String))
-    birth = pl.col("s").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    birth = s.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     today = datetime.date.today()
-    ok = frame.select(
-        pl.col("shape")
-        & (expected == pl.col("s").str.slice(17, 1))
-        & (birth >= datetime.date(1890, 1, 1))
-        & (birth <= today)
-    ).to_series()
-    return ok.fill_null(False), s
+    ok = shape & (expected == s.str.slice(17, 1)) & (birth >= datetime.date(1890, 1, 1)) & (birth <= today)
+    return ok.fill_null(False)
 
 
 @dataclass
@@ -314,22 +309,56 @@ def check_column(
     chunk: Chunk, rows: pl.Series, index: int, column: Column, header_text: str
 ) -> CheckedColumn:
     """Normalise and check one column for the given rows, as `parsing.parse_rows` does cell by cell."""
-    name = f"c{index}"
-    raw = (
-        chunk.frame[name].gather(rows) if name in chunk.frame.columns else pl.Series(name, [None] * len(rows))
-    )
-    raw = raw.cast(pl.String)
-    present = (raw.is_not_null() & (raw.str.strip_chars(PY_SPACE) != "")).fill_null(False)
+    return check_columns(chunk, rows, [(column, index, header_text)])[0]
+
+
+def check_columns(
+    chunk: Chunk, rows: pl.Series, columns: Sequence[tuple[Column, int, str]]
+) -> list[CheckedColumn]:
+    """Normalise and check the given columns (spec column, index in the sheet, header text) for the given
+    rows. The vectorised part of every column — which cells are present, which the fast paths settle and
+    their values — is one polars query over the chunk (polars spreads the columns over the cores); the rest
+    (other spellings, typed cells, the required rule) follows per column."""
+    frame = chunk.frame
+    gathered = [pl.col("_row").gather(rows)]  # a column first: literals broadcast to its length
+    for _, index, _ in columns:
+        name = f"c{index}"
+        raw = pl.col(name).gather(rows) if name in frame.columns else pl.lit(None)
+        gathered.append(raw.cast(pl.String).alias(f"raw{index}"))
+    frame = frame.select(gathered)
+    exprs: list[pl.Expr] = [pl.col(f"raw{index}") for _, index, _ in columns]
+    for column, index, _ in columns:
+        raw = pl.col(f"raw{index}")
+        present = (raw.is_not_null() & (raw.str.strip_chars(PY_SPACE) != "")).fill_null(False)
+        exprs.append(present.alias(f"present{index}"))
+        fast = _fast(column, raw)
+        if fast is not None:
+            mask, value = fast
+            settled = (present & mask.fill_null(False)).fill_null(False)
+            exprs += [
+                settled.alias(f"settled{index}"),
+                pl.when(settled).then(value).otherwise(None).cast(dtype_of(column)).alias(f"value{index}"),
+            ]
+    computed = frame.select(exprs)
+    return [
+        _finish_column(chunk, rows, computed, index, column, header_text)
+        for column, index, header_text in columns
+    ]
+
+
+def _finish_column(
+    chunk: Chunk, rows: pl.Series, computed: pl.DataFrame, index: int, column: Column, header_text: str
+) -> CheckedColumn:
+    raw = computed[f"raw{index}"]
+    present = computed[f"present{index}"]
     dtype = dtype_of(column)
-    values = pl.Series("v", [None] * len(rows), dtype=dtype)
     errors = pl.Series("e", [None] * len(rows), dtype=pl.String)
-    fast = _fast(column, raw)
-    todo = present
-    if fast is not None:
-        mask, fast_values = fast
-        mask = (present & mask.fill_null(False)).fill_null(False)
-        values = pl.select(pl.when(mask).then(fast_values).otherwise(values)).to_series().cast(dtype)
-        todo = present & ~mask
+    if f"settled{index}" in computed.columns:
+        values = computed[f"value{index}"].alias("v")
+        todo = present & ~computed[f"settled{index}"]
+    else:
+        values = pl.Series("v", [None] * len(rows), dtype=dtype)
+        todo = present
     if todo.any():
         distinct = raw.filter(todo).unique().to_list()
         parsed_values, parsed_errors = [], []
@@ -399,4 +428,12 @@ def _parse(column: Column, raw: Any) -> tuple[Any, str | None]:
         return None, str(exc)
 
 
-__all__ = ["Chunk", "CheckedColumn", "UnreadableFile", "check_column", "data_rows", "read_chunks"]
+__all__ = [
+    "Chunk",
+    "CheckedColumn",
+    "UnreadableFile",
+    "check_column",
+    "check_columns",
+    "data_rows",
+    "read_chunks",
+]
