@@ -130,3 +130,28 @@ def test_the_adbc_path_is_taken_only_for_a_file_outside_a_transaction(
 def test_only_text_and_integer_columns(bikes: list[EBike]) -> None:
     with pytest.raises(ValueError, match="battery_voltage"):
         list(query_frames(EBike.objects.all(), {"battery_voltage": pl.Float64}))
+
+
+def test_an_empty_scope_reads_nothing(bikes: list[EBike]) -> None:
+    """A filter that can match nothing (a role without e-bikes in its scope) runs no query at all."""
+    assert list(query_frames(EBike.objects.filter(pk__in=[]), COLUMNS)) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's ADBC path")
+def test_adbc_path_quirks(bikes: list[EBike], tmp_path: Path) -> None:
+    """A file whose path has URI characters opens read-only as itself; a query the plain SQLite connection
+    cannot run (Django's own SQL functions, here a year lookup) is read through the cursor instead."""
+    odd = tmp_path / "村 #1?x"
+    odd.mkdir()
+    copy = odd / "copy.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(copy)
+    target.executescript("\n".join(connection.connection.iterdump()))
+    target.close()
+    schema = {f"_c{i}": dtype for i, dtype in enumerate(COLUMNS.values())}
+    plain = pl.concat(list(fetching._sqlite_adbc(copy, *_sql(EBike.objects.order_by("pk")), schema, 1000)))
+    assert plain.height == 1500 and sorted(p.name for p in odd.iterdir()) == ["copy.sqlite3"]
+    dated = EBike.objects.filter(registration_date__year=2026).order_by("pk")
+    through_fallback = pl.concat(list(fetching._sqlite_adbc(copy, *_sql(dated), schema, 1000)))
+    assert through_fallback.height == 300
+    assert through_fallback.equals(pl.concat(list(fetching._cursor(*_sql(dated), schema, 1000))))

@@ -96,7 +96,7 @@ def test_page_export_and_api_read_the_snapshot(
     api = response.json()
     assert response.status_code == 200, api
     assert api["exact"] is True and api["snapshot_taken_at"].startswith("2026-10-31T16:05")
-    assert [r["frame_number"] for r in api["results"]] == ["RETIRED-LATER"]
+    assert [(r["frame_number"], r["status_now"]) for r in api["results"]] == [("RETIRED-LATER", "active")]
     assert api["summary"] == {"total": 1, "non_compliant": 0}
 
 
@@ -117,19 +117,60 @@ def test_freezing_happens_once_and_only_soon_after_the_end(bikes: dict) -> None:
     assert not LedgerSnapshot.objects.exists()
 
 
-def test_cli_takes_a_snapshot(bikes: dict, town: dict, personas: dict, capsys: Any) -> None:
+def test_cli_takes_a_snapshot(
+    bikes: dict, town: dict, personas: dict, capsys: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with time_machine.travel(at("2026-11-02"), tick=False):
         call_command("ledger", "snapshot", "--period", "2026-10-20")
         assert "4 辆在册车辆" in capsys.readouterr().out
-        call_command("ledger", "snapshot")  # again, replacing it
+        with pytest.raises(CommandError, match="已有期末快照.*--replace"):
+            call_command("ledger", "snapshot")
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("ledger", "snapshot", "--replace")
         snapshot = LedgerSnapshot.objects.get()
         assert snapshot.period_start == OCT_2.start and snapshot.file.name.endswith(".parquet")
+        assert snapshot.file.storage.exists(snapshot.file.name)
+        assert (
+            len(list(snapshot.file.storage.listdir("ledgers/snapshots")[1])) == 1
+        )  # the replaced file is gone
         basis = as_of.ledger_as_of(personas["office"], town["town"], OCT_2).basis
-        assert "至快照保存时（2026年11月02日 12:00）为止的已计入" in basis
-        with pytest.raises(CommandError, match="尚未开始"):
-            call_command("ledger", "snapshot", "--period", "2026-12-01")
+        assert "快照晚于期末保存" in basis
+        for day in ("2026-12-01", "2026-11-02"):  # a period to come, the period still running
+            with pytest.raises(CommandError, match="尚未结束"):
+                call_command("ledger", "snapshot", "--period", day)
         with pytest.raises(CommandError, match="YYYY-MM-DD"):
             call_command("ledger", "snapshot", "--period", "soon")
+
+
+def test_a_late_snapshot_keeps_the_period_ends_membership(bikes: dict, town: dict, personas: dict) -> None:
+    """Taken days late, a snapshot still lists the bikes registered and not retired at the period's end."""
+    with time_machine.travel(at("2026-11-01", "10:00"), tick=False):
+        retire(bikes["retired_later"], "moved_away")
+        f.EBikeFactory(unit=town["a"], frame_number="ADDED-LATER")
+    as_of.take_snapshot(OCT_2, at("2026-11-04"))
+    ledger = as_of.ledger_as_of(personas["office"], town["town"], OCT_2)
+    assert sorted(frame_numbers(ledger)) == ["CHANGED", "ELSEWHERE", "KEPT", "RETIRED-LATER"]
+    with pytest.raises(as_of.SnapshotRefused, match="尚未结束"):
+        as_of.take_snapshot(HalfMonth.parse("2026-11-16"), at("2026-11-30", "23:59"))
+
+
+def test_a_renamed_unit_keeps_its_snapshot(bikes: dict, town: dict, personas: dict) -> None:
+    """Snapshots match units by id: a unit whose code (so its path) changed since still finds its bikes."""
+    as_of.take_snapshot(OCT_2, at("2026-11-01", "00:05"))
+    unit = town["a"]
+    unit.code = "T-A-NEW"
+    unit.save()
+    unit.refresh_from_db()
+    ledger = as_of.ledger_as_of(personas["office"], unit, OCT_2)
+    assert frame_numbers(ledger) == ["CHANGED", "KEPT", "RETIRED-LATER"]
+
+
+def test_an_empty_scope_sees_an_empty_ledger(bikes: dict, town: dict, personas: dict) -> None:
+    """A role whose scope holds no e-bikes (the police's sectors) gets an empty ledger, not an error."""
+    as_of.take_snapshot(OCT_2, at("2026-11-01", "00:05"))
+    assert as_of.ledger_as_of(personas["police"], town["b"], OCT_2).frame.height == 0
+    LedgerSnapshot.objects.all().delete()
+    assert as_of.ledger_as_of(personas["police"], town["b"], OCT_2).frame.height == 0
 
 
 def test_an_empty_snapshot(db: Any, town: dict, personas: dict) -> None:

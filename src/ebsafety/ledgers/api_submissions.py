@@ -207,6 +207,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
                 "plate_number": row["plate_number"],
                 "is_compliant": row["is_compliant"],
                 "charging_method": row["charging_method"],
+                "status_now": row["status_now"],
                 "created": row["created"].isoformat() if row["created"] else None,
             }
             for row in ledger.rows(offset, limit)

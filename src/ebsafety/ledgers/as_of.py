@@ -8,7 +8,7 @@ current records and labelled as such (`ESTIMATE_BASIS`).
 
 Both give the same frame (`COLUMNS`), so the page, its summary, its export and the API read one shape. The
 rows a user sees are always narrowed through `EBike.objects.visible_to` (the bikes they may see now) and to
-the chosen unit's subtree as it stood then (the snapshot keeps each bike's unit path).
+the chosen unit's subtree (by unit ids: a unit renamed since keeps its bikes).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 # field path → the frame's column name
 FIELDS = {
     "id": "id",
+    "unit_id": "unit_id",
     "unit__path": "unit_path",
     "unit__code": "unit_code",
     "unit__name": "unit_name",
@@ -49,14 +51,15 @@ FIELDS = {
     "is_compliant": "is_compliant",
     "charging_method": "charging_method",
     "created": "created",
+    "status": "status_now",  # replaced by the current status when a snapshot is read
 }
-INTEGER_FIELDS = {"id", "is_compliant"}
+INTEGER_FIELDS = {"id", "unit_id", "is_compliant"}
 COLUMNS = list(FIELDS.values())
 # A snapshot is taken within this long after its period ends, else the period stays derived.
 FREEZE_WITHIN = datetime.timedelta(days=3)
 
 SNAPSHOT_BASIS = (
-    "期末快照：{taken} 保存的在册车辆，各字段为当时的值；期末（{end} 24:00）之后的修改{late}。"
+    "期末快照：{taken} 保存的期末（{end} 24:00）在册车辆，各字段为保存时的值{late}。"
     "该期实际上报的原始文件见右侧，可下载核对。"
 )
 # A snapshot taken later than this after the period's end says that the changes in between are in it.
@@ -114,9 +117,9 @@ class AsOfLedger:
         taken_at = self.snapshot.taken_at
         taken = timezone.localtime(taken_at).strftime("%Y年%m月%d日 %H:%M")
         late = (
-            "不计入"
+            "（期末之后的修改不计入）"
             if taken_at - period_end_moment(self.period) <= ON_TIME
-            else f"至快照保存时（{taken}）为止的已计入，其后的不计入"
+            else "（快照晚于期末保存：期末至保存时之间对字段的修改已计入，是否在册仍按期末判断）"
         )
         return SNAPSHOT_BASIS.format(taken=taken, end=end, late=late)
 
@@ -197,41 +200,79 @@ def ledger_as_of(user: Any, unit: Unit, period: HalfMonth) -> AsOfLedger:
     visible = EBike.objects.visible_to(user)
     snapshot = LedgerSnapshot.objects.filter(kind=LedgerKind.EBIKE, period_start=period.start).first()
     if snapshot is None:
-        queryset = visible.filter(
-            Q(status=RecordStatus.ACTIVE) | Q(status=RecordStatus.RETIRED, retired_on__gt=period.end),
-            unit__path__startswith=unit.path,
-            created__lt=period_end_moment(period),
-        )
+        queryset = _at_period_end(visible.filter(unit__path__startswith=unit.path), period)
         frame = _frame(queryset.order_by("unit__path", "frame_number"))
         return AsOfLedger(unit, period, frame, None)
     with snapshot.file.open("rb") as handle:
-        frame = pl.read_parquet(handle).filter(pl.col("unit_path").str.starts_with(unit.path))
-    ids = list(query_frames(visible.order_by(), {"id": INTEGER}))
-    seen = pl.concat(ids) if ids else pl.DataFrame(schema={"id": pl.Int64})
-    frame = frame.join(seen, on="id", how="semi").sort("unit_path", "frame_number")
+        frame = pl.read_parquet(handle)
+    # The unit's subtree by unit ids, not paths: a unit renamed or moved since keeps its bikes.
+    units = Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True)
+    subtree = pl.Series("unit_id", list(units), dtype=pl.Int64)
+    parts = list(query_frames(visible.order_by(), {"id": INTEGER, "status": TEXT}))
+    seen = pl.concat(parts) if parts else pl.DataFrame(schema={"id": pl.Int64, "status": pl.String})
+    frame = (
+        frame.drop("status_now")
+        .filter(pl.col("unit_id").is_in(subtree.implode()))
+        .join(seen.rename({"status": "status_now"}), on="id", how="inner")
+        .sort("unit_path", "frame_number")
+    )
     return AsOfLedger(unit, period, frame, snapshot)
+
+
+def _at_period_end(queryset: Any, period: HalfMonth) -> Any:
+    """The bikes registered before the period ended and not retired by then."""
+    return queryset.filter(
+        Q(status=RecordStatus.ACTIVE) | Q(status=RecordStatus.RETIRED, retired_on__gt=period.end),
+        created__lt=period_end_moment(period),
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------------------
 
 
-def take_snapshot(period: HalfMonth, now: datetime.datetime | None = None) -> LedgerSnapshot:
-    """Freeze every active bike as it stands now as the ledger at the end of `period` (replacing an earlier
-    snapshot of it)."""
+class SnapshotRefused(ValueError):
+    def __init__(self, message: str, *, exists: bool = False) -> None:
+        super().__init__(message)
+        self.exists = exists  # refused because the period has one already
+
+
+def take_snapshot(
+    period: HalfMonth, now: datetime.datetime | None = None, *, replace: bool = False
+) -> LedgerSnapshot:
+    """Freeze the ledger at the end of `period`: the bikes registered before it ended and not retired by
+    then, with their values as they stand now (so: taken as soon as the period ends). Refuses a period that
+    has not ended, and an existing snapshot unless `replace`. The file is written first and the record
+    switched to it in one transaction; a replaced file is removed after the commit."""
     now = now or timezone.now()
-    queryset = EBike.objects.filter(status=RecordStatus.ACTIVE).order_by("unit__path", "frame_number")
+    if now < period_end_moment(period):
+        raise SnapshotRefused(f"{period.label}尚未结束，不能生成期末快照")
+    existing = LedgerSnapshot.objects.filter(kind=LedgerKind.EBIKE, period_start=period.start).first()
+    if existing is not None and not replace:
+        taken = timezone.localtime(existing.taken_at).strftime("%Y-%m-%d %H:%M")
+        raise SnapshotRefused(f"{period.label}已有期末快照（{taken} 保存）", exists=True)
+    queryset = _at_period_end(EBike.objects.all(), period).order_by("unit__path", "frame_number")
     frame = _frame(queryset)
+    storage = LedgerSnapshot._meta.get_field("file").storage  # type: ignore[attr-defined]
     with tempfile.TemporaryFile() as handle:
         frame.write_parquet(handle, compression="zstd")
         handle.seek(0)
-        snapshot, _ = LedgerSnapshot.objects.get_or_create(
-            kind=LedgerKind.EBIKE, period_start=period.start, defaults={"taken_at": now}
-        )
-        if snapshot.file:
-            snapshot.file.delete(save=False)
-        snapshot.taken_at, snapshot.rows = now, frame.height
-        snapshot.file.save(f"ebike-{period.key}.parquet", File(handle), save=False)
-        snapshot.save()
+        name = storage.save(f"ledgers/snapshots/ebike-{period.key}.parquet", File(handle))
+    try:
+        with transaction.atomic():
+            snapshot, created = LedgerSnapshot.objects.select_for_update().get_or_create(
+                kind=LedgerKind.EBIKE,
+                period_start=period.start,
+                defaults={"taken_at": now, "rows": frame.height, "file": name},
+            )
+            if not created:
+                old = snapshot.file.name
+                snapshot.taken_at, snapshot.rows, snapshot.file.name = now, frame.height, name
+                snapshot.save()
+                if old:
+                    transaction.on_commit(lambda: storage.delete(old))
+    except BaseException:
+        storage.delete(name)
+        raise
     logger.info("ledger snapshot of %s: %s bikes", period.key, frame.height)
     return snapshot
 

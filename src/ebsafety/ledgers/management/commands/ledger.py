@@ -61,6 +61,7 @@ class Command(ScopedCommand):
         snap.add_argument(
             "--period", help="any day of the period (YYYY-MM-DD); default: the period that ended last"
         )
+        snap.add_argument("--replace", action="store_true", help="replace the period's existing snapshot")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"do_{options['subcommand']}")(options)
@@ -111,7 +112,7 @@ class Command(ScopedCommand):
         from django.utils import timezone
 
         from ebsafety.core.periods import HalfMonth, period_for
-        from ebsafety.ledgers.as_of import take_snapshot
+        from ebsafety.ledgers.as_of import FREEZE_WITHIN, SnapshotRefused, period_end_moment, take_snapshot
 
         if options.get("period"):
             try:
@@ -120,10 +121,20 @@ class Command(ScopedCommand):
                 raise CommandError(f"日期“{options['period']}”应为 YYYY-MM-DD") from exc
         else:
             period = period_for(timezone.localdate()).previous()
-        if period.start > timezone.localdate():
-            raise CommandError(f"{period.label}尚未开始，不能生成期末快照")
-        snapshot = take_snapshot(period)
+        now = timezone.now()
+        try:
+            snapshot = take_snapshot(period, now, replace=options["replace"])
+        except SnapshotRefused as exc:
+            hint = "；如需重新生成请加 --replace" if exc.exists else ""
+            raise CommandError(f"{exc}{hint}") from exc
         self.stdout.write(f"已生成{period.label}期末台账快照：{snapshot.rows} 辆在册车辆")
+        if now - period_end_moment(period) > FREEZE_WITHIN:
+            self.stdout.write(
+                self.style.WARNING(
+                    "注意：快照晚于期末保存，期末之后对车辆字段的修改已计入（是否在册仍按期末判断），"
+                    "页面会如实说明。"
+                )
+            )
 
     def do_template(self, options: dict[str, Any]) -> None:
         Path(options["output"]).write_bytes(template(options["kind"]))
