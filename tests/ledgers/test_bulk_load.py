@@ -4,6 +4,7 @@ file. Small files stand in for a million rows by lowering the thresholds."""
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 from pathlib import Path
@@ -384,3 +385,40 @@ def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> N
     finally:
         staging.close()
     assert not staging.path.exists()
+
+
+def test_postgres_copier_reserves_ids_ahead_and_surfaces_a_failed_copy(town: dict) -> None:
+    """PostgreSQL: rows are COPYed on a thread of the import's own connection (same transaction); ids come
+    from a pool reserved in blocks; a failed COPY raises at the next step, never silently."""
+    import polars as pl
+
+    from ebsafety.ledgers.models import Person
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's write path")
+    copier = bulk.PostgresCopier()
+    copier.ID_BLOCK = 5
+    try:
+        first, second = copier.allocate_ids(Person, 3), copier.allocate_ids(Person, 4)
+        assert len(set(first + second)) == 7 and first == sorted(first) and min(second) > max(first)
+        now = connection.ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC))
+        frame = pl.DataFrame(
+            {
+                "id": first,
+                "created": [now] * 3,
+                "updated": [now] * 3,
+                "name": ["甲", "乙", "丙"],
+                "id_number": ["", "", ""],
+                "phone": ["", "", ""],
+                "address": ["", "", ""],
+                "unit_id": [town["a"].pk] * 3,
+            }
+        )
+        copier.append(Person, frame)
+        copier.move()
+        assert set(Person.objects.filter(pk__in=first).values_list("name", flat=True)) == {"甲", "乙", "丙"}
+        copier.append(Person, frame.rename({"name": "nickname"}))
+        with pytest.raises(Exception, match="nickname"):
+            copier.move()
+    finally:
+        copier.close()

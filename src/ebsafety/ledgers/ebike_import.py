@@ -52,7 +52,8 @@ class EBikeImport:
         self.keys: list[pl.DataFrame] = []  # their frame numbers and row numbers, in memory
         self.existing: list[Any] = []  # RowPlans of frame numbers already registered
         self.found: list[str] = []  # the frame numbers among them
-        self.staging: bulk.SqliteStaging | None = None  # SQLite: new rows on their way in (write)
+        # New rows on their way in (write): SQLite's staging file, PostgreSQL's COPY thread.
+        self.staging: bulk.SqliteStaging | bulk.PostgresCopier | None = None
         self.first_ids: dict[str, int] = {}  # table → the first id this import gave a new row
         self.added = 0
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
@@ -302,7 +303,7 @@ class EBikeImport:
         outcome.added = self.added
 
     def close(self) -> None:
-        """Remove the checked rows kept on disk (and the SQLite staging file)."""
+        """Remove the checked rows kept on disk (and the SQLite staging file, or stop the COPY thread)."""
         if self.staging is not None:
             self.staging.close()
             self.staging = None
@@ -347,13 +348,17 @@ class EBikeImport:
                 and bulk.SqliteStaging.usable()
             ):
                 self.staging = bulk.SqliteStaging(self.accepted.directory)
+            elif connection.vendor == "postgresql":
+                self.staging = bulk.PostgresCopier()
             with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
                 with bulk.foreign_keys_checked_once((Person, EBike), self.first_ids) as checked_once:
                     added = self._write_adds(people, progress)
+                    if isinstance(self.staging, bulk.PostgresCopier):
+                        self.staging.move()  # every row in before its keys are checked
                     loaded = time.perf_counter()
                 if checked_once:
                     self.timings["write_key_checks_s"] = round(time.perf_counter() - loaded, 3)
-                if self.staging is not None:
+                if isinstance(self.staging, bulk.SqliteStaging):
                     started = time.perf_counter()
                     self.staging.move()
                     self.timings["write_move_s"] = round(time.perf_counter() - started, 3)
