@@ -377,9 +377,7 @@ def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> N
     try:
         staging.append(Person, pl.DataFrame({"id": [1], "name": ["甲"]}))
         # the table exists with two columns now; a frame with another column cannot be appended
-        staging._pending = staging._ingester.submit(
-            staging._ingest, "ledgers_person", pl.DataFrame({"id": [2], "nickname": ["乙"]})
-        )
+        staging._submit(staging._ingest, "ledgers_person", pl.DataFrame({"id": [2], "nickname": ["乙"]}))
         with pytest.raises(Exception, match="nickname"):
             staging.move()
     finally:

@@ -304,7 +304,30 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     return written
 
 
-class SqliteStaging:
+class _OneInFlight:
+    """One background job at a time on a thread of its own (the writers below): submitting waits for the
+    previous one, so at most one chunk waits in memory, and its failure surfaces at the next step."""
+
+    def __init__(self, name: str) -> None:
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pending: Future[None] | None = None
+
+    def _submit(self, job: Callable[..., None], *args: Any) -> None:
+        self._wait()
+        self._pending = self._worker.submit(job, *args)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _stop(self) -> None:
+        """Let a job still running end (the import failed meanwhile); its outcome no longer matters."""
+        self._worker.shutdown(wait=True)
+        self._pending = None
+
+
+class SqliteStaging(_OneInFlight):
     """Rows bound for SQLite tables, written first to a staging database file through ADBC (Arrow columns
     into SQLite in C: no Python object per value), then moved with one `INSERT … SELECT` per table inside
     the import's transaction. Python's sqlite3 `executemany` binds every value from a Python object: a
@@ -350,8 +373,7 @@ class SqliteStaging:
         self.tables: dict[str, list[str]] = {}  # table → its columns, in the order first written
         self.next_ids: dict[str, int] = {}
         self.attached = False
-        self._ingester = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ebsafety-staging")
-        self._pending: Future[None] | None = None
+        super().__init__("ebsafety-staging")
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         table = model._meta.db_table
@@ -369,17 +391,11 @@ class SqliteStaging:
         # Columns of nulls only have no SQLite type for the driver: send them as text (NULL either way).
         frame = frame.with_columns(pl.col(pl.Null).cast(pl.String))
         self.tables.setdefault(table, list(frame.columns))
-        self._wait()
-        self._pending = self._ingester.submit(self._ingest, table, frame.select(self.tables[table]))
+        self._submit(self._ingest, table, frame.select(self.tables[table]))
 
     def _ingest(self, table: str, frame: pl.DataFrame) -> None:
         with self.connection.cursor() as cursor:
             cursor.adbc_ingest(table, frame, mode="create_append")
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
 
     def move(self) -> None:
         """Into the main tables, in the order they were first written (owners before bikes)."""
@@ -399,8 +415,7 @@ class SqliteStaging:
         `usable()` does), and remove it (an attached file can be unlinked; its space returns on detach)."""
         from django.db import OperationalError
 
-        self._ingester.shutdown(wait=True)  # an ingest still running (the import failed meanwhile) ends first
-        self._pending = None
+        self._stop()
         self.connection.close()
         if self.attached:
             try:
@@ -412,7 +427,7 @@ class SqliteStaging:
         self.path.unlink(missing_ok=True)
 
 
-class PostgresCopier:
+class PostgresCopier(_OneInFlight):
     """PostgreSQL: new rows COPYed on a thread of its own while the caller prepares the next chunk. The
     server does most of a large import's work (parsing and storing the rows); the client's preparation of
     the next chunk now runs beside it instead of after it.
@@ -429,8 +444,7 @@ class PostgresCopier:
     def __init__(self) -> None:
         connection.ensure_connection()
         self.raw = connection.connection
-        self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ebsafety-copy")
-        self._pending: Future[None] | None = None
+        super().__init__("ebsafety-copy")
         self._pools: dict[str, tuple[list[int], int]] = {}  # table → (reserved ids, next unused position)
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
@@ -447,28 +461,31 @@ class PostgresCopier:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(c) for c in frame.columns)
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT csv)"
-        self._wait()
-        self._pending = self._copier.submit(self._copy, sql, frame)
+        self._submit(self._copy, sql, frame)
 
     def _copy(self, sql: str, frame: pl.DataFrame) -> None:
-        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for start in range(0, frame.height, COPY_ROWS):
-                buffer = io.BytesIO()
-                frame.slice(start, COPY_ROWS).write_csv(buffer, include_header=False)
-                copy.write(buffer.getvalue())
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+        with self.raw.cursor() as cursor:
+            copy_csv(cursor, sql, frame)
 
     def move(self) -> None:
         """Wait for the last COPY: every appended row is then in its table (in this transaction)."""
         self._wait()
 
     def close(self) -> None:
-        self._copier.shutdown(wait=True)
-        self._pending = None
+        self._stop()
+
+
+def copy_csv(
+    cursor: Any, sql: str, frame: pl.DataFrame, progress: Callable[[int], None] | None = None
+) -> None:
+    """`frame` through `COPY … FROM STDIN (FORMAT csv)` on a psycopg cursor, a CSV block at a time."""
+    with cursor.copy(sql) as copy:
+        for start in range(0, frame.height, COPY_ROWS):
+            buffer = io.BytesIO()
+            frame.slice(start, COPY_ROWS).write_csv(buffer, include_header=False)
+            copy.write(buffer.getvalue())
+            if progress is not None:
+                progress(min(start + COPY_ROWS, frame.height))
 
 
 def insert_columns(
@@ -496,14 +513,9 @@ def insert_columns(
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            frame = _frame(columns, values, constants, length)
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT csv)") as copy:
-                for start in range(0, length, COPY_ROWS):
-                    buffer = io.BytesIO()
-                    frame.slice(start, COPY_ROWS).write_csv(buffer, include_header=False)
-                    copy.write(buffer.getvalue())
-                    if progress is not None:
-                        progress(min(start + COPY_ROWS, length), total or length)
+            report = None if progress is None else (lambda done: progress(done, total or length))
+            sql = f"COPY {table} ({quoted}) FROM STDIN (FORMAT csv)"
+            copy_csv(cursor.cursor, sql, _frame(columns, values, constants, length), report)
             return length
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"
