@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from typing import Any
@@ -67,6 +68,19 @@ def test_demo_town_ledgers(demo_town: list[Unit]) -> None:
         assert [bike.owner_id for bike in rider.ebikes.all()] == [rider.person_id]
     assert Sale.objects.count() > 500
     assert not Sale.objects.exclude(ebike__shop=F("shop")).exists()
+    # bikes came into the ledger with the census, or later when registered: past periods are not empty
+    from django.utils import timezone
+
+    from ebsafety.core.models import Campaign, User
+    from ebsafety.core.periods import HalfMonth
+    from ebsafety.ledgers.as_of import ledger_as_of
+
+    campaign = Campaign.objects.get(unit=demo_town[0])
+    census = HalfMonth.containing(datetime.date.fromisoformat(campaign.parameters["census_deadline"]))
+    admin = User.objects.create(username="demo-as-of", is_superuser=True)
+    at_census = ledger_as_of(admin, demo_town[0], census).frame.height
+    assert 5_000 < at_census < 25_000  # registered by the census deadline; the rest came later
+    assert not EBike.objects.filter(created__gt=timezone.now()).exists()
 
 
 def test_same_seed_gives_the_same_ledgers(demo_town: list[Unit], monkeypatch: Any) -> None:

@@ -93,7 +93,10 @@ def build_ledgers_demo(towns: list[Unit], rng: random.Random, scale: str) -> Non
             continue
         share = 1 if index == 0 else 5
         size = {key: max(value // share, 1) for key, value in TOWN_SIZE.items()}
-        TownLedgers(town, campaign.start_date, rng, ids, size).build()
+        census = campaign.parameters.get("census_deadline") or campaign.start_date.isoformat()
+        ledgers = TownLedgers(town, campaign.start_date, rng, ids, size)
+        ledgers.census = datetime.date.fromisoformat(str(census))
+        ledgers.build()
 
 
 class IdNumbers:
@@ -132,6 +135,7 @@ class TownLedgers:
     people: list[tuple[Any, ...]] = field(default_factory=list)
     bikes: list[dict[str, Any]] = field(default_factory=list)
     frames: set[str] = field(default_factory=set)
+    census: datetime.date | None = None  # when the census ledgers were entered (bikes' `created`)
 
     def build(self) -> None:
         below = Unit.objects.filter(path__startswith=self.town.path)
@@ -151,6 +155,15 @@ class TownLedgers:
         riders = self.build_riders(stations)
         self.build_bikes(self.size["bikes"] - len(self.bikes), shops)
         self.write(riders, shops)
+
+    def entered(self, registered: datetime.date | None) -> Any:
+        """When a bike came into the platform's ledger: with the census (its deadline, at noon) if it was
+        registered by then, else on its registration day (sold and registered later), never after now. The
+        ledger as of a past period (`ledgers.as_of`) then shows the bikes of that time."""
+        census = self.census or self.start
+        day = max(registered or census, census)
+        moment = datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_default_timezone())
+        return connection.ops.adapt_datetimefield_value(min(moment, timezone.now()))
 
     # -- businesses (tens of rows, through the ORM) ----------------------------------------------------------
     def build_shops(self, market: Department | None) -> list[Shop]:
@@ -323,13 +336,13 @@ class TownLedgers:
         bike_ids = bulk.allocate_ids(EBike, len(self.bikes))
         columns = ("id", "created", "updated", "status", "retire_reason", "retired_on", "last_batch_id",
                    "remark", *self.bikes[0])  # fmt: skip
-        constants = (self.now, self.now, RecordStatus.ACTIVE.value, "", None, None, "")
+        constants = (self.now, RecordStatus.ACTIVE.value, "", None, None, "")
         bulk.insert_rows(
             EBike,
             columns,
             (
-                (pk, *constants, *(ops.adapt_datefield_value(v) if k == "registration_date" else v
-                                   for k, v in bike.items()))
+                (pk, self.entered(bike["registration_date"]), *constants,
+                 *(ops.adapt_datefield_value(v) if k == "registration_date" else v for k, v in bike.items()))
                 for pk, bike in zip(bike_ids, self.bikes, strict=True)
             ),
         )  # fmt: skip
