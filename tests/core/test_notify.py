@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from ebsafety.core import notify, scheduler
 from ebsafety.core.models import Notification, ScheduledRun, WebhookDelivery
@@ -80,8 +81,9 @@ def test_webhook_delivered_to_a_local_server(personas: dict, receiver: str) -> N
 
 
 def test_webhook_down_is_retried_with_backoff_and_visible(personas: dict, client_for: Any) -> None:
-    notify.notify([], kind="k", title="逾期", dedupe_key="d2", webhook_url="http://127.0.0.1:9/closed")
+    # queued and delivered at the same frozen moment (a fixed clock time: the real one may be later today)
     with time_machine.travel(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC), tick=False):
+        notify.notify([], kind="k", title="逾期", dedupe_key="d2", webhook_url="http://127.0.0.1:9/closed")
         assert notify.deliver_webhooks() == {"sent": 0, "failed": 1}
         delivery = WebhookDelivery.objects.get()
         assert delivery.status == "pending" and delivery.attempts == 1 and delivery.last_error
@@ -94,7 +96,7 @@ def test_webhook_down_is_retried_with_backoff_and_visible(personas: dict, client
 def test_webhook_recovers_after_failures(db: Any, receiver: str) -> None:
     Receiver.fail_next = 1
     notify.notify([], kind="k", title="逾期", dedupe_key="d3", webhook_url=receiver)
-    start = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
+    start = timezone.now()  # due from when it was queued
     assert notify.deliver_webhooks(now=start)["failed"] == 1
     assert notify.deliver_webhooks(now=start + datetime.timedelta(minutes=2))["sent"] == 1
     assert WebhookDelivery.objects.get().status == "sent"
