@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from ebsafety.core.models import ChangeRecord
 from ebsafety.core.periods import SHANGHAI, HalfMonth
 from ebsafety.core.scheduler import tick
 from ebsafety.ledgers import as_of
@@ -133,6 +134,9 @@ def test_cli_takes_a_snapshot(
         assert (
             len(list(snapshot.file.storage.listdir("ledgers/snapshots")[1])) == 1
         )  # the replaced file is gone
+        records = ChangeRecord.objects.filter(object_id=str(snapshot.pk), object_repr=str(snapshot))
+        assert sorted(records.values_list("action", flat=True)) == ["create", "update"]
+        assert records.get(action="update").source == "cli"
         basis = as_of.ledger_as_of(personas["office"], town["town"], OCT_2).basis
         assert "快照晚于期末保存" in basis
         for day in ("2026-12-01", "2026-11-02"):  # a period to come, the period still running

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from ebsafety.core.models import BaseModel, Job, Unit
+from ebsafety.core.models.base import AuditedModel
 from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 
@@ -76,10 +77,10 @@ class ImportBatch(BaseModel):
         return (self.counts or {}).get(key, 0)
 
 
-class LedgerSnapshot(models.Model):
+class LedgerSnapshot(AuditedModel):
     """A ledger frozen at the end of a half-month period (`ledgers.as_of`): every active record as it stood
-    then, in a Parquet file. Town-wide; readers narrow it to what they may see. Written by the scheduler,
-    never edited."""
+    then, in a Parquet file. Town-wide; readers narrow it to what they may see. Written by the scheduler or
+    `ebsafety ledger snapshot`, never edited; taking or replacing one is a change record like any other."""
 
     kind = models.CharField("台账类型", max_length=10, choices=LedgerKind.choices)
     period_start = models.DateField("半月期（起始日）")
