@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -96,13 +96,7 @@ def add_party(case: EnforcementCase, by: Any = None, **fields: Any) -> CaseParty
 @transaction.atomic
 def save_party(party: CaseParty, by: Any = None) -> CaseParty:
     """Save corrections to a party (its case stays the same; not once the case is closed)."""
-    require(by, Action.CHANGE, party)
-    original = CaseParty.objects.only("case_id").get(pk=party.pk)
-    _refuse_if_closed(original.case_id, CaseParty)
-    party.case_id = original.case_id
-    party.full_clean()
-    party.save()
-    return party
+    return _save_case_part(party, by)
 
 
 @transaction.atomic
@@ -131,13 +125,22 @@ def impose_penalty(case: EnforcementCase, by: Any = None, **fields: Any) -> Case
 def save_penalty(penalty: CasePenalty, by: Any = None) -> CasePenalty:
     """Save corrections to a penalty (kind, amount within its rule's range, party of the same case, …); the
     penalty stays in its case. Refused once the case is closed."""
-    require(by, Action.CHANGE, penalty)
-    original = CasePenalty.objects.only("case_id").get(pk=penalty.pk)
-    _refuse_if_closed(original.case_id, CasePenalty)
-    penalty.case_id = original.case_id
-    penalty.full_clean()
-    penalty.save()
-    return penalty
+    return _save_case_part(penalty, by)
+
+
+_Part = TypeVar("_Part", CaseParty, CasePenalty)
+
+
+def _save_case_part(part: _Part, by: Any) -> _Part:
+    """Save corrections to a party or penalty: it stays in its case, and not once the case is closed."""
+    require(by, Action.CHANGE, part)
+    model = type(part)
+    original = model.objects.only("case_id").get(pk=part.pk)
+    _refuse_if_closed(original.case_id, model)
+    part.case_id = original.case_id
+    part.full_clean()
+    part.save()
+    return part
 
 
 @transaction.atomic
