@@ -146,7 +146,13 @@ class TownSubmissions:
             moment = due - datetime.timedelta(minutes=self.rng.randrange(5, 5 * 24 * 60))
         latest = self.now - datetime.timedelta(minutes=5)
         if moment > latest:
-            return latest if outcome != "late" or latest > due else None
+            moment = latest
+            if outcome == "late" and latest <= due:
+                return None
+        # A file counts for the period whose window (previous deadline, own deadline] holds its moment: just
+        # after a deadline passes, the new current period has had no time for a file yet.
+        if moment <= schedule.due_at(period.previous()):
+            return None
         return moment
 
     def submit(
