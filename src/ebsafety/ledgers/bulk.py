@@ -226,39 +226,6 @@ def remove_stale_spills(max_age_seconds: int = SPILL_MAX_AGE_SECONDS) -> int:
     return removed
 
 
-class FrameSpill:
-    """Frames kept on disk (Arrow IPC files in a temporary directory) until they are read back in order:
-    the checked rows of a large import wait there for the write, instead of in memory."""
-
-    def __init__(self) -> None:
-        self.directory: Path | None = None
-        self.paths: list[Path] = []
-        self.rows = 0
-
-    def append(self, frame: pl.DataFrame) -> None:
-        if frame.is_empty():
-            return
-        if self.directory is None:
-            self.directory = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX, dir=spill_root()))
-        path = self.directory / f"{len(self.paths):05d}.arrow"
-        frame.write_ipc(path, compression="lz4")
-        self.paths.append(path)
-        self.rows += len(frame)
-
-    def __iter__(self) -> Iterator[pl.DataFrame]:
-        return self.read()
-
-    def read(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
-        """The frames in the order they were appended (only `columns` of them, when given)."""
-        for path in self.paths:
-            yield pl.read_ipc(path, columns=columns)
-
-    def close(self) -> None:
-        if self.directory is not None:
-            shutil.rmtree(self.directory, ignore_errors=True)
-        self.directory, self.paths, self.rows = None, [], 0
-
-
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Reserve `count` primary keys for rows about to be inserted in this transaction."""
     if count == 0:
@@ -325,6 +292,47 @@ class _OneInFlight:
         """Let a job still running end (the import failed meanwhile); its outcome no longer matters."""
         self._worker.shutdown(wait=True)
         self._pending = None
+
+
+class FrameSpill(_OneInFlight):
+    """Frames kept on disk (Arrow IPC files in a temporary directory) until they are read back in order:
+    the checked rows of a large import wait there for the write, instead of in memory. Each frame is
+    written on a thread of its own while the caller checks the next chunk (one write in flight)."""
+
+    def __init__(self) -> None:
+        super().__init__("ebsafety-spill")
+        self.directory: Path | None = None
+        self.paths: list[Path] = []
+        self.rows = 0
+
+    def append(self, frame: pl.DataFrame) -> None:
+        if frame.is_empty():
+            return
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX, dir=spill_root()))
+        path = self.directory / f"{len(self.paths):05d}.arrow"
+        self._submit(self._write, frame, path)
+        self.paths.append(path)
+        self.rows += len(frame)
+
+    @staticmethod
+    def _write(frame: pl.DataFrame, path: Path) -> None:
+        frame.write_ipc(path, compression="lz4")
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        return self.read()
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+        """The frames in the order they were appended (only `columns` of them, when given)."""
+        self._wait()
+        for path in self.paths:
+            yield pl.read_ipc(path, columns=columns)
+
+    def close(self) -> None:
+        self._stop()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory, self.paths, self.rows = None, [], 0
 
 
 class SqliteStaging(_OneInFlight):

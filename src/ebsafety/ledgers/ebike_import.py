@@ -56,6 +56,7 @@ class EBikeImport:
         self.staging: bulk.SqliteStaging | bulk.PostgresCopier | None = None
         self.first_ids: dict[str, int] = {}  # table → the first id this import gave a new row
         self.added = 0
+        self.parsed: dict[int, dict[Any, tuple[Any, str | None]]] = {}  # normalised spellings, per column
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
     # -- checking --------------------------------------------------------------------------------------
@@ -108,7 +109,9 @@ class EBikeImport:
             "_row": frame["_row"].gather(positions),
             "_pos": positions.cast(pl.Int64),
         }
-        checked_columns = check_columns(chunk, positions, [(c, i, t) for c, i, t in self.columns])
+        checked_columns = check_columns(
+            chunk, positions, [(c, i, t) for c, i, t in self.columns], self.parsed
+        )
         for (column, _, _), checked in zip(self.columns, checked_columns, strict=True):
             table[column.key] = checked.values
             table[f"e:{column.key}"] = checked.errors
@@ -204,14 +207,19 @@ class EBikeImport:
         temporary = (plate == PlateKind.TEMPORARY.value).fill_null(False)
         over = (voltage > MAX_COMPLIANT_VOLTAGE).fill_null(False)
         self_declared = (declared == False).fill_null(False)  # noqa: E712 (a column expression)
-        reasons = pl.concat_list(
-            pl.when(temporary).then(pl.lit("临时标识车辆（超标车）")),
-            pl.when(over).then(pl.format(f"电池电压 {{}}V 超过 {MAX_COMPLIANT_VOLTAGE}V", voltage)),
-            pl.when(self_declared).then(pl.lit("申报为超标车")),
-        ).list.drop_nulls()
+        # The reasons joined, nulls skipped ("" when there are none): string work, no list column per row.
+        reasons = pl.concat_str(
+            [
+                pl.when(temporary).then(pl.lit("临时标识车辆（超标车）")),
+                pl.when(over).then(pl.format(f"电池电压 {{}}V 超过 {MAX_COMPLIANT_VOLTAGE}V", voltage)),
+                pl.when(self_declared).then(pl.lit("申报为超标车")),
+            ],
+            separator="；",
+            ignore_nulls=True,
+        )
         return ok.with_columns(
-            is_compliant=reasons.list.len() == 0,
-            compliance_reason=reasons.list.join("；"),
+            is_compliant=~(temporary | over | self_declared),
+            compliance_reason=reasons,
             w_compound=w_compound,
             w_plate=pl.when(temporary).then(pl.lit("临时标识（黄牌）车辆为超标车，应按计划淘汰")),
             w_voltage=pl.when(over & (declared == True).fill_null(False)).then(  # noqa: E712

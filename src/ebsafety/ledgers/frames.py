@@ -30,10 +30,12 @@ from ebsafety.ledgers.reader import SourceFile, UnreadableFile, check_file, iter
 from ebsafety.ledgers.specs import Column, LedgerSpec
 
 CHUNK_ROWS = 50_000
+PARSED_MEMO_MAX = 20_000  # normaliser answers kept per column across a file's chunks
 CSV_BLOCK_BYTES = 4 << 20  # a block of lines at a time; larger ones add memory, not speed
 # Exactly the characters Python's str.strip()/split() and the `\s` of `re` treat as white space.
 PY_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
+NOT_SPACE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
 # A row is a total or footer row only if one of its text cells holds one of these (TOTAL_RE and FOOTER_RE of
 # parsing need 计, a colon, or one of the three bare footer words); such rows are then checked exactly.
 NON_DATA_HINT = "计|:|：|填表人|审核人|制表人"
@@ -219,13 +221,10 @@ def data_rows(chunk: Chunk) -> pl.Series:
     cells = [c for c in chunk.frame.columns if c.startswith("c")]
     frame = chunk.frame
     typed_rows = {p for column in chunk.typed.values() for p in column}
-    blank = pl.all_horizontal(
-        [(pl.col(c).is_null() | (pl.col(c).str.strip_chars(PY_SPACE) == "")) for c in cells]
-    )
-    hint = pl.concat_str([pl.col(c) for c in cells], separator="\x1f", ignore_nulls=True).str.contains(
-        NON_DATA_HINT
-    )
-    flags = frame.select(blank=blank, hint=hint)
+    # The row's text cells joined by \x1f (itself white space to Python): blank when nothing but white
+    # space is left, one regex stopping at the first other character, not a stripped copy of every cell.
+    joined = pl.concat_str([pl.col(c) for c in cells], separator="\x1f", ignore_nulls=True)
+    flags = frame.select(blank=~joined.str.contains(NOT_SPACE), hint=joined.str.contains(NON_DATA_HINT))
     keep = ~flags["blank"] & ~flags["hint"]
     # Rows blank as text but holding typed cells (numbers, dates), and rows with a hint, are looked at whole.
     # Blank rows are few: their positions come from the frame, not from indexing it once per typed row.
@@ -289,13 +288,15 @@ def _fast_ids(s: pl.Expr) -> pl.Expr:
     import datetime
 
     shape = s.str.contains(r"^[0-9]{17}[0-9X]$")
-    digits = [s.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
-    total = pl.sum_horizontal([d * w for d, w in zip(digits, ID_WEIGHTS, strict=True)])
-    check = (12 - total % 11) % 11
-    expected = pl.when(check == 10).then(pl.lit("X")).otherwise(check.cast(pl.String))
+    # The first 17 digits as one integer (< 10^17) and its digits by arithmetic, the check digit compared
+    # as a number: no string per digit (0.6 → 0.4 s for a million IDs).
+    head = s.str.slice(0, 17).cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal([(head // 10 ** (16 - i)) % 10 * w for i, w in enumerate(ID_WEIGHTS)])
+    last = s.str.slice(17, 1)
+    given = pl.when(last == "X").then(pl.lit(10, pl.Int64)).otherwise(last.cast(pl.Int64, strict=False))
     birth = s.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     today = datetime.date.today()
-    ok = shape & (expected == s.str.slice(17, 1)) & (birth >= datetime.date(1890, 1, 1)) & (birth <= today)
+    ok = shape & ((12 - total % 11) % 11 == given) & (birth >= datetime.date(1890, 1, 1)) & (birth <= today)
     return ok.fill_null(False)
 
 
@@ -313,12 +314,17 @@ def check_column(
 
 
 def check_columns(
-    chunk: Chunk, rows: pl.Series, columns: Sequence[tuple[Column, int, str]]
+    chunk: Chunk,
+    rows: pl.Series,
+    columns: Sequence[tuple[Column, int, str]],
+    parsed: dict[int, dict[Any, tuple[Any, str | None]]] | None = None,
 ) -> list[CheckedColumn]:
     """Normalise and check the given columns (spec column, index in the sheet, header text) for the given
     rows. The vectorised part of every column — which cells are present, which the fast paths settle and
     their values — is one polars query over the chunk (polars spreads the columns over the cores); the rest
-    (other spellings, typed cells, the required rule) follows per column."""
+    (other spellings, typed cells, the required rule) follows per column. `parsed` keeps the normaliser's
+    answers per column index across the chunks of a file (the same spellings recur in every chunk)."""
+    parsed = {} if parsed is None else parsed
     frame = chunk.frame
     gathered = [pl.col("_row").gather(rows)]  # a column first: literals broadcast to its length
     for _, index, _ in columns:
@@ -341,42 +347,48 @@ def check_columns(
             ]
     computed = frame.select(exprs)
     return [
-        _finish_column(chunk, rows, computed, index, column, header_text)
+        _finish_column(chunk, rows, computed, index, column, header_text, parsed.setdefault(index, {}))
         for column, index, header_text in columns
     ]
 
 
 def _finish_column(
-    chunk: Chunk, rows: pl.Series, computed: pl.DataFrame, index: int, column: Column, header_text: str
+    chunk: Chunk,
+    rows: pl.Series,
+    computed: pl.DataFrame,
+    index: int,
+    column: Column,
+    header_text: str,
+    parsed: dict[Any, tuple[Any, str | None]],
 ) -> CheckedColumn:
     raw = computed[f"raw{index}"]
     present = computed[f"present{index}"]
     dtype = dtype_of(column)
-    errors = pl.Series("e", [None] * len(rows), dtype=pl.String)
+    length = len(rows)
+    errors = pl.repeat(None, length, dtype=pl.String, eager=True).alias("e")
     if f"settled{index}" in computed.columns:
         values = computed[f"value{index}"].alias("v")
         todo = present & ~computed[f"settled{index}"]
     else:
-        values = pl.Series("v", [None] * len(rows), dtype=dtype)
+        values = pl.repeat(None, length, dtype=dtype, eager=True).alias("v")
         todo = present
     if todo.any():
-        distinct = raw.filter(todo).unique().to_list()
-        parsed_values, parsed_errors = [], []
-        for text in distinct:
-            value, error = _parse(column, text)
-            parsed_values.append(value)
-            parsed_errors.append(error)
+        pending = raw.filter(todo)
+        distinct = pending.unique().to_list()
+        answers = [parsed.get(text) or _parse(column, text) for text in distinct]
+        if (
+            len(parsed) < PARSED_MEMO_MAX
+        ):  # spellings recur (enumerations, dates); one-off values need not stay
+            parsed.update(zip(distinct, answers, strict=True))
         table = pl.DataFrame(
             {
                 "k": pl.Series(distinct, dtype=pl.String),
-                "v": pl.Series(parsed_values, dtype=dtype),
-                "e": pl.Series(parsed_errors, dtype=pl.String),
+                "v": pl.Series([value for value, _ in answers], dtype=dtype),
+                "e": pl.Series([error for _, error in answers], dtype=pl.String),
             }
         )
-        looked_up = pl.DataFrame({"k": raw.filter(todo)}).join(
-            table, on="k", how="left", maintain_order="left"
-        )
-        positions = pl.arange(0, len(rows), eager=True).filter(todo)
+        looked_up = pending.to_frame("k").join(table, on="k", how="left", maintain_order="left")
+        positions = pl.arange(0, length, eager=True).filter(todo)
         values = values.scatter(positions, looked_up["v"])
         errors = errors.scatter(positions, looked_up["e"])
     typed = chunk.typed.get(index)
@@ -407,9 +419,9 @@ def _finish_column(
             errors = errors.scatter(ats, pl.Series(typed_errors, dtype=pl.String))
             present = present.scatter(ats, True)
     if column.required:
-        empty = f"“{header_text}”不能为空"
         missing = ~present | (errors.is_null() & _is_empty_value(values))
-        errors = pl.select(pl.when(missing).then(pl.lit(empty)).otherwise(errors)).to_series()
+        if missing.any():
+            errors = pl.repeat(f"“{header_text}”不能为空", length, eager=True).zip_with(missing, errors)
     return CheckedColumn(values, errors)
 
 
