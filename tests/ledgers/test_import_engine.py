@@ -255,6 +255,22 @@ def test_batch_keeps_the_original_file_and_outcome(town: dict, tmp_path: Path, p
     assert sorted(full["added"]) == sorted(EBike.objects.values_list("id", flat=True))
 
 
+def test_an_import_leaves_no_temporary_file(town: dict, tmp_path: Path, settings: Any) -> None:
+    """The batch keeps the file; the import's temporary files (checked rows, staging) are gone when it
+    ends, whether it was committed or refused."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spill")
+    (tmp_path / "spill").mkdir()
+    path = write_xlsx(tmp_path / "台账.xlsx", [bike_row(1)])
+    batch = ImportBatch.objects.get(pk=run(town, path).batch_id)
+    assert batch.original_file.read() == path.read_bytes()
+    assert list((tmp_path / "spill").iterdir()) == []
+    empty = write_xlsx(tmp_path / "空.xlsx", [])
+    with pytest.raises(ImportRefused, match="没有数据行"):
+        run(town, empty)
+    assert list((tmp_path / "spill").iterdir()) == []
+    assert ImportBatch.objects.count() == 1
+
+
 def test_template_fill_import_export_import_is_a_no_op(town: dict, tmp_path: Path) -> None:
     from io import StringIO
 
