@@ -307,6 +307,61 @@ def test_postgresql_checks_the_new_rows_keys_once(town: dict, tmp_path: Path) ->
     assert not Person.objects.filter(pk=first + 1).exists()
 
 
+def test_the_batched_key_checks_find_a_dangling_key_of_each_kind(town: dict) -> None:
+    """Loading people and bikes together: a bike naming no person (a table loaded alongside) and a bike
+    naming no unit (a table not being loaded) each fail the load; good rows pass, their units locked."""
+    from django.db import IntegrityError, transaction
+
+    from ebsafety.core.models import Unit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ledgers_person")
+        person = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ledgers_ebike")
+        bike = cursor.fetchone()[0]
+    missing_unit = Unit.objects.order_by("-pk").first().pk + 1000
+    bike_sql = (
+        "INSERT INTO ledgers_ebike (id, created, updated, status, retire_reason, compound_text, building, "
+        "plate_kind, plate_number, brand, model_name, frame_number, motor_number, battery_kind, "
+        "battery_count, is_compliant, compliance_reason, use, parking_place, charging_method, remark, "
+        "owner_id, unit_id, compound_id) VALUES (%s, now(), now(), 'active', '', '', '', 'formal', '', '', "
+        "'', %s, '', 'lithium', 1, true, '', 'private', '', '', '', %s, %s, %s)"
+    )
+    first = {"ledgers_person": person, "ledgers_ebike": bike}
+    cases = [
+        ("ledgers_ebike.owner_id", [bike, "F-1", person + 5, town["a"].pk, None]),
+        ("ledgers_ebike.unit_id", [bike, "F-1", person, missing_unit, None]),
+        ("ledgers_ebike.compound_id", [bike, "F-1", person, town["a"].pk, missing_unit]),
+    ]
+    for message, values in cases:
+        checked = bulk.foreign_keys_checked_once((Person, EBike), first)
+        with (
+            pytest.raises(IntegrityError, match=message),
+            transaction.atomic(),
+            checked,
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "INSERT INTO ledgers_person (id, created, updated, name, id_number, phone, address, "
+                "unit_id) VALUES (%s, now(), now(), '甲', '', '13800000000', '', %s)",
+                [person, town["a"].pk],
+            )
+            cursor.execute(bike_sql, values)
+        assert not EBike.objects.filter(pk=bike).exists() and not Person.objects.filter(pk=person).exists()
+    with transaction.atomic(), bulk.foreign_keys_checked_once((Person, EBike), first) as off:
+        assert off is True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledgers_person (id, created, updated, name, id_number, phone, address, "
+                "unit_id) VALUES (%s, now(), now(), '甲', '', '13800000000', '', %s)",
+                [person, town["a"].pk],
+            )
+            cursor.execute(bike_sql, [bike, "F-1", person, town["a"].pk, None])
+    assert EBike.objects.get(pk=bike).owner_id == person
+
+
 def test_an_import_on_postgresql_takes_the_batched_key_checks(town: dict, tmp_path: Path) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's foreign keys")

@@ -132,15 +132,16 @@ def indexes_deferred(model: type[models.Model], incoming: int) -> Iterator[bool]
 def foreign_keys_checked_once(
     load: Sequence[type[models.Model]], first_ids: Mapping[str, int]
 ) -> Iterator[bool]:
-    """PostgreSQL, around a large load into the `load` models' tables: their foreign keys checked by one
-    query each afterwards instead of a trigger call per row (which costs more than the load itself).
+    """PostgreSQL, around a large load into the `load` models' tables: their foreign keys checked by a few
+    queries afterwards instead of a trigger call per row (which costs more than the load itself).
 
     The per-row triggers are switched off with `SET LOCAL session_replication_role = replica` (as pg_restore
     does; the database role needs `GRANT SET ON PARAMETER session_replication_role`, PostgreSQL 15+, else
-    nothing changes and the triggers do the work). Afterwards every foreign key of the rows from
-    `first_ids[table]` on is checked with one anti-join, and the referenced rows of tables not being loaded
-    (units, the batch) are locked FOR KEY SHARE, as the triggers would have locked them: a unit cannot be
-    deleted under the new rows before the commit. A dangling key raises IntegrityError: nothing is kept.
+    nothing changes and the triggers do the work). Afterwards the rows from `first_ids[table]` on are
+    checked: a key into a table loaded alongside with one anti-join; the keys into other tables (units, the
+    batch) by their distinct values, gathered in one pass for all such columns, whose rows are then looked
+    up and locked FOR KEY SHARE, as the triggers would have locked them: a unit cannot be deleted under the
+    new rows before the commit. A dangling key raises IntegrityError: nothing is kept.
     Yields whether the triggers were off.
     """
     from django.db import IntegrityError, ProgrammingError, transaction
@@ -171,25 +172,47 @@ def foreign_keys_checked_once(
                 "WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND cardinality(c.conkey) = 1",
                 [table],
             )
-            for column, parent, parent_column in cursor.fetchall():
-                parent_table = parent.strip('"')
-                new_rows = f"{quote(table)} AS c WHERE c.id >= %s AND c.{quote(column)} IS NOT NULL"
+            keys = cursor.fetchall()
+            first = first_ids[table]
+            # Keys into a table loaded alongside (the bikes' owners): one anti-join each.
+            for column, parent, parent_column in [k for k in keys if k[1].strip('"') in loaded]:
                 cursor.execute(
-                    f"SELECT c.{quote(column)} FROM {new_rows} AND NOT EXISTS (SELECT 1 FROM {parent} AS p "
+                    f"SELECT c.{quote(column)} FROM {quote(table)} AS c WHERE c.id >= %s "
+                    f"AND c.{quote(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} AS p "
                     f"WHERE p.{quote(parent_column)} = c.{quote(column)}) LIMIT 1",
-                    [first_ids[table]],
+                    [first],
                 )
                 dangling = cursor.fetchone()
                 if dangling is not None:
-                    raise IntegrityError(
-                        f"{table}.{column} = {dangling[0]} refers to no row of {parent_table}"
-                    )
-                if parent_table not in loaded:
-                    cursor.execute(
-                        f"SELECT 1 FROM {parent} AS p WHERE p.{quote(parent_column)} IN "
-                        f"(SELECT DISTINCT c.{quote(column)} FROM {new_rows}) FOR KEY SHARE OF p",
-                        [first_ids[table]],
-                    )
+                    raise IntegrityError(f"{table}.{column} = {dangling[0]} refers to no row of {parent}")
+            # Keys into the other tables (units, the batch, shops): their distinct values, all columns in
+            # one pass over the new rows (grouping sets), then each parent's rows looked up and locked.
+            others = [k for k in keys if k[1].strip('"') not in loaded]
+            if not others:
+                continue
+            columns = [f"c.{quote(column)}" for column, _, _ in others]
+            cursor.execute(
+                f"SELECT {', '.join(f'GROUPING({c}), {c}' for c in columns)} FROM {quote(table)} AS c "
+                f"WHERE c.id >= %s GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})",
+                [first],
+            )
+            groups = cursor.fetchall()
+            for position, (column, parent, parent_column) in enumerate(others):
+                values = {
+                    row[2 * position + 1]
+                    for row in groups
+                    if row[2 * position] == 0 and row[2 * position + 1] is not None
+                }
+                if not values:
+                    continue
+                cursor.execute(
+                    f"SELECT p.{quote(parent_column)} FROM {parent} AS p "
+                    f"WHERE p.{quote(parent_column)} = ANY(%s) FOR KEY SHARE OF p",
+                    [sorted(values)],
+                )
+                missing = values - {row[0] for row in cursor.fetchall()}
+                if missing:
+                    raise IntegrityError(f"{table}.{column} = {min(missing)} refers to no row of {parent}")
 
 
 def holds_at_most(model: type[models.Model], rows: int) -> bool:
