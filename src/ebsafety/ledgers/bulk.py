@@ -489,14 +489,17 @@ class PostgresCopier(_OneInFlight):
         return pool[used : used + count]
 
     def append(self, model: type[models.Model], frame: pl.DataFrame) -> None:
+        """The rows as CSV here, while the server still parses the previous block; then the COPY."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(c) for c in frame.columns)
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT csv)"
-        self._submit(self._copy, sql, frame)
+        blocks = [_csv_block(frame.slice(start, COPY_ROWS)) for start in range(0, frame.height, COPY_ROWS)]
+        self._submit(self._copy, sql, blocks)
 
-    def _copy(self, sql: str, frame: pl.DataFrame) -> None:
-        with self.raw.cursor() as cursor:
-            copy_csv(cursor, sql, frame)
+    def _copy(self, sql: str, blocks: list[bytes]) -> None:
+        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for block in blocks:
+                copy.write(block)
 
     def move(self) -> None:
         """Wait for the last COPY: every appended row is then in its table (in this transaction)."""
@@ -512,11 +515,15 @@ def copy_csv(
     """`frame` through `COPY … FROM STDIN (FORMAT csv)` on a psycopg cursor, a CSV block at a time."""
     with cursor.copy(sql) as copy:
         for start in range(0, frame.height, COPY_ROWS):
-            buffer = io.BytesIO()
-            frame.slice(start, COPY_ROWS).write_csv(buffer, include_header=False)
-            copy.write(buffer.getvalue())
+            copy.write(_csv_block(frame.slice(start, COPY_ROWS)))
             if progress is not None:
                 progress(min(start + COPY_ROWS, frame.height))
+
+
+def _csv_block(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False)
+    return buffer.getvalue()
 
 
 def insert_columns(
