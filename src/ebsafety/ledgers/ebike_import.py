@@ -393,11 +393,17 @@ class EBikeImport:
     def _known_people(self) -> People:
         """The registered people the file's new bikes name: by ID number, else by name and phone."""
         owners = [c for c in ("owner_name", "owner_id_number", "owner_phone") if c in self.present]
-        frames = [_owner_frame(adds) for adds in self._additions(owners)]
-        frame = pl.concat(frames) if frames else _owner_frame(pl.DataFrame())
-        numbers = frame.filter(pl.col("id_number") != "")["id_number"].unique()
-        phones = frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))["phone"].unique()
-        return People([people_by_id_number(numbers)], [people_by_name_phone(phones)])
+        numbers = [pl.Series("id_number", [], pl.String)]
+        phones = [pl.Series("phone", [], pl.String)]
+        for adds in self._additions(owners):  # only the distinct keys of each chunk are kept, not its rows
+            frame = _owner_frame(adds)
+            numbers.append(frame.filter(pl.col("id_number") != "")["id_number"].unique())
+            without_id = frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))
+            phones.append(without_id["phone"].unique())
+        return People(
+            [people_by_id_number(pl.concat(numbers).unique())],
+            [people_by_name_phone(pl.concat(phones).unique())],
+        )
 
     def _write_adds(self, people: People, progress: Callable[..., None]) -> list[int]:
         added: list[int] = []
