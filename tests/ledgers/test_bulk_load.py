@@ -429,9 +429,15 @@ def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> N
     from ebsafety.ledgers.models import Person
 
     staging = bulk.SqliteStaging(tmp_path)
+    person = {
+        "id": [1], "created": ["2026-11-30 00:00:00"], "updated": ["2026-11-30 00:00:00"], "name": ["甲"],
+        "id_number": [""], "phone": ["13800000000"], "address": [""], "unit_id": [1],
+    }  # fmt: skip
     try:
-        staging.append(Person, pl.DataFrame({"id": [1], "name": ["甲"]}))
-        # the table exists with two columns now; a frame with another column cannot be appended
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):  # every column of the table, or nothing
+            staging.append(Person, pl.DataFrame({"id": [1], "name": ["甲"]}))
+        staging.append(Person, pl.DataFrame(person))
+        # the staging table is the real one's copy; a frame with another column cannot be appended
         staging._submit(staging._ingest, "ledgers_person", pl.DataFrame({"id": [2], "nickname": ["乙"]}))
         with pytest.raises(Exception, match="nickname"):
             staging.move()
@@ -475,3 +481,92 @@ def test_postgres_copier_reserves_ids_ahead_and_surfaces_a_failed_copy(town: dic
             copier.move()
     finally:
         copier.close()
+
+
+def test_reserved_ids_are_not_taken_by_other_writers(town: dict) -> None:
+    """SQLite: ids reserved for rows staged before the import's transaction move the AUTOINCREMENT counter
+    past them, so a row another writer adds meanwhile takes an id above the block."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's id reservation")
+    block = bulk.allocate_ids(Person, 10)
+    other = Person.objects.create(name="乙", phone="13800000000", unit=town["a"])
+    assert block == list(range(block[0], block[0] + 10)) and other.pk > block[-1]
+    assert bulk.allocate_ids(Person, 1)[0] > other.pk
+
+
+def test_staged_rows_whose_ids_another_writer_took_are_refused(town: dict, tmp_path: Path) -> None:
+    """A writer that ignores the reservation (raw SQL with explicit ids) is noticed before the move."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's staging")
+    staging = bulk.SqliteStaging(tmp_path)
+    try:
+        ids = staging.allocate_ids(Person, 3)
+        assert staging.ids_taken() == []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledgers_person (id, created, updated, name, id_number, phone, address, unit_id) "
+                "VALUES (%s, '2026-11-30', '2026-11-30', '丙', '', '', '', %s)",
+                [ids[1], town["a"].pk],
+            )
+        assert staging.ids_taken() == ["ledgers_person"]
+    finally:
+        staging.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_checks_foreign_keys_once_before_its_commit(town: dict) -> None:
+    """SQLite, outside any transaction: foreign keys off for the load, then checked over the whole database
+    before the commit; a dangling key rolls everything back, and enforcement is on again afterwards."""
+    from django.db import IntegrityError
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's foreign keys")
+    missing_unit = town["a"].pk + 1000
+    with pytest.raises(IntegrityError), bulk.atomic_load(True) as unchecked:
+        assert unchecked is True
+        Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledgers_person (created, updated, name, id_number, phone, address, unit_id) "
+                "VALUES ('2026-11-30', '2026-11-30', '乙', '', '', '', %s)",
+                [missing_unit],
+            )
+    assert not Person.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+    with bulk.atomic_load(False) as unchecked:
+        assert unchecked is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_census_outside_a_transaction_moves_the_staged_tables_whole(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None
+) -> None:
+    """The path of a real first census (no test transaction around it): rows staged while the file is
+    checked, indexes dropped, foreign keys off, the staging tables copied into identical ones, indexes and
+    keys checked after. The outcome is the row-by-row one; the database's checks hold afterwards."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write path")
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 5)
+    before = index_definitions("ledgers_ebike")
+    rows = [bike_row(i) for i in range(1, 13)]
+    rows[4] = bike_row(5, 身份证号=make_id(1), 车主姓名="车主1", 手机号="13900000001")  # row 1 owner
+    outcome = run(town, write_csv(tmp_path / "a.csv", rows))
+    assert outcome.committed and outcome.added == 12 and outcome.rejected == 0
+    assert "write_key_checks_s" in outcome.timings and "write_staging_s" in outcome.timings
+    assert index_definitions("ledgers_ebike") == before
+    batch = ImportBatch.objects.get(pk=outcome.batch_id)
+    bikes = EBike.objects.all()
+    assert bikes.count() == 12 and all(b.last_batch_id == batch.pk for b in bikes)
+    assert Person.objects.count() == 11
+    assert bikes.get(frame_number="FRAME0000005").owner == bikes.get(frame_number="FRAME0000001").owner
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("PRAGMA foreign_key_check")
+        assert cursor.fetchall() == []
+        cursor.execute("PRAGMA integrity_check")
+        assert cursor.fetchall() == [("ok",)]
+    again = run(town, write_csv(tmp_path / "a.csv", rows))  # re-submitting it changes nothing
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 12)

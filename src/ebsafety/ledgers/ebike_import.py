@@ -22,7 +22,7 @@ from django.utils import timezone
 from ebsafety.core.choices import UnitKind
 from ebsafety.ledgers import bulk
 from ebsafety.ledgers.choices import BikeUse, PlateKind, RecordStatus
-from ebsafety.ledgers.frames import Chunk, check_columns, data_rows, dtype_of, read_chunks
+from ebsafety.ledgers.frames import Chunk, check_columns, data_rows, detached, dtype_of, read_chunks
 from ebsafety.ledgers.handlers import (
     EBIKE_FIELDS,
     INSERT_DEFAULTS,
@@ -42,7 +42,14 @@ LOOKUP_CHUNK = 5000  # keys per IN (…) list on SQLite (its limit is 32,766 par
 class EBikeImport:
     """One e-bike file for one unit: `check()` plans it, `write()` commits the plan."""
 
-    def __init__(self, handler: EBikeHandler, source: SourceFile, progress: Callable[..., None]) -> None:
+    def __init__(
+        self,
+        handler: EBikeHandler,
+        source: SourceFile,
+        progress: Callable[..., None],
+        early: bool = False,
+        batch_id: int | None = None,
+    ) -> None:
         self.handler = handler
         self.spec = handler.spec
         self.unit = handler.unit
@@ -56,6 +63,14 @@ class EBikeImport:
         self.staging: bulk.SqliteStaging | bulk.PostgresCopier | None = None
         self.first_ids: dict[str, int] = {}  # table → the first id this import gave a new row
         self.added = 0
+        # Committing right after the check, on SQLite: the new rows are staged as each chunk is checked
+        # (`_stage`), so the staging thread works beside the check instead of after it.
+        self.early = (
+            early and batch_id is not None and connection.vendor == "sqlite" and bulk.SqliteStaging.usable()
+        )
+        self.people: People | None = None  # the owners known so far (early staging)
+        self.batch_id = batch_id  # the batch the commit will record (its id reserved), for staged rows
+        self.staged: list[pl.Series] = []  # the ids of the bikes staged so far (not a Python int each)
         self.parsed: dict[int, dict[Any, tuple[Any, str | None]]] = {}  # normalised spellings, per column
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
@@ -85,6 +100,7 @@ class EBikeImport:
                 self._check_chunk(chunk, positions, errors, warnings, rejected)
             self.timings["check_s"] += time.perf_counter() - started
             self.progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
+        self.timings["check_s"] -= self.timings.get("stage_s", 0.0)  # staging is write work: timed apart
         started = time.perf_counter()
         errors.sort(key=lambda item: item[0])
         rejected.sort(key=lambda parsed: parsed.row)
@@ -144,11 +160,41 @@ class EBikeImport:
             errors.append((row, issues))
             rejected.append(self._parsed(chunk, position, row, issues, {key_index}))
         noted = pl.any_horizontal([pl.col(w).is_not_null() for w in WARNINGS])
-        warnings.append(ok.select("_row", *WARNINGS).filter(noted))
+        warnings.append(detached(ok.select("_row", *WARNINGS).filter(noted)))
         helpers = {"_pos", "_cell_bad", "_rule_bad", *WARNINGS}
         ok = ok.drop([c for c in ok.columns if c.startswith("e:") or c in helpers])
-        self.keys.append(ok.select(self.spec.key, "_row"))
-        self.accepted.append(ok)
+        self.keys.append(detached(ok.select(self.spec.key, "_row")))
+        if self.early:
+            started = time.perf_counter()
+            self._stage(ok)
+            self.timings["stage_s"] = self.timings.get("stage_s", 0.0) + time.perf_counter() - started
+        else:
+            self.accepted.append(ok)
+
+    def _stage(self, ok: pl.DataFrame) -> None:
+        """Early staging: the chunk's rows whose frame number is registered are kept for `match` (on disk,
+        as the accepted rows are otherwise); the others, new bikes, go to the staging file with their
+        owners — found by ID number, else by name and phone, else created — and ids reserved now
+        (`bulk.allocate_ids`: other writers' new rows take ids above them)."""
+        key = self.spec.key
+        found = existing_keys(ok[key])
+        if found:
+            self.found.extend(found)
+            registered = pl.col(key).is_in(pl.Series(found, dtype=pl.String).implode())
+            self.accepted.append(ok.filter(registered))
+            ok = ok.filter(~registered)
+        if ok.is_empty():
+            return
+        if self.staging is None:
+            self.staging = bulk.SqliteStaging(self.accepted.workdir())
+        if self.people is None:
+            self.people = _registered_people()
+        if not self.people.whole:  # too many people to read once: this chunk's owners looked up
+            numbers, phones = _owner_keys(_owner_frame(ok))
+            self.people.by_id_number.append(people_by_id_number(numbers))
+            self.people.by_name_phone.append(people_by_name_phone(phones))
+        ids = self._insert_bikes(ok, self._owner_ids(ok, self.people))
+        self.staged.append(pl.Series("id", ids, dtype=pl.Int64))
 
     @staticmethod
     def _parsed(chunk: Chunk, position: int, row: int, issues: list[Issue], bad: set[int]) -> ParsedRow:
@@ -277,7 +323,8 @@ class EBikeImport:
         self.keys = []
         if self.file_keys.is_empty():
             return
-        self.found = existing_keys(self.file_keys)
+        if not self.early:  # else `_stage` looked them up chunk by chunk, and kept only their rows
+            self.found = existing_keys(self.file_keys)
         existing = (
             pl.concat(
                 [frame.filter(pl.col(key).is_in(self.found)) for frame in self.accepted],
@@ -309,6 +356,10 @@ class EBikeImport:
                 outcome.unchanged += 1
         self.added = len(self.file_keys) - len(existing)
         outcome.added = self.added
+
+    def bulk_load(self) -> bool:
+        """Are the new bikes a load that dwarfs the ledger (`bulk.atomic_load`)?"""
+        return bulk.is_bulk_load(EBike, self.added)
 
     def close(self) -> None:
         """Remove the checked rows kept on disk (and the SQLite staging file, or stop the COPY thread)."""
@@ -346,6 +397,8 @@ class EBikeImport:
             written = self.handler.write(self.existing, retire_ids, progress)
             if not self.added:
                 return written
+            if self.early:
+                return self._write_staged(written)
             started = time.perf_counter()
             people = self._known_people()
             self.timings["write_owners_s"] = time.perf_counter() - started
@@ -382,6 +435,25 @@ class EBikeImport:
         written["added"] = written["added"] + added
         return written
 
+    def _write_staged(self, written: dict[str, Any]) -> dict[str, Any]:
+        """The new bikes and owners staged during the check, moved into the tables (bulk.load_settings is
+        on). Their ids were reserved before the transaction began; should a row with one of them exist
+        (a writer that ignored the reservation), the import stops with nothing written."""
+        from ebsafety.ledgers.importer import ImportRefused
+
+        assert isinstance(self.staging, bulk.SqliteStaging)
+        if self.staging.ids_taken():
+            raise ImportRefused("检查期间有其他导入新增了车辆或人员，本次导入未写入任何数据，请重新导入。")
+        with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
+            started = time.perf_counter()
+            self.staging.move()
+            self.timings["write_move_s"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+        self.timings["write_indexes_s"] = round(time.perf_counter() - started, 3)
+        self.timings["write_staging_s"] = round(self.timings.pop("stage_s", 0.0), 3)
+        written["added"] = written["added"] + (pl.concat(self.staged).to_list() if self.staged else [])
+        return written
+
     def _additions(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """The rows to add (not already registered), chunk by chunk, optionally only some columns."""
         key = self.spec.key
@@ -396,10 +468,9 @@ class EBikeImport:
         numbers = [pl.Series("id_number", [], pl.String)]
         phones = [pl.Series("phone", [], pl.String)]
         for adds in self._additions(owners):  # only the distinct keys of each chunk are kept, not its rows
-            frame = _owner_frame(adds)
-            numbers.append(frame.filter(pl.col("id_number") != "")["id_number"].unique())
-            without_id = frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))
-            phones.append(without_id["phone"].unique())
+            numbers_of, phones_of = _owner_keys(_owner_frame(adds))
+            numbers.append(detached(numbers_of))
+            phones.append(detached(phones_of))
         return People(
             [people_by_id_number(pl.concat(numbers).unique())],
             [people_by_name_phone(pl.concat(phones).unique())],
@@ -429,7 +500,7 @@ class EBikeImport:
     def _insert_bikes(self, adds: pl.DataFrame, owners: pl.Series) -> list[int]:
         ids = self._allocate_ids(EBike, len(adds))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        batch_id = self.handler.batch.pk if self.handler.batch is not None else None
+        batch_id = self.handler.batch.pk if self.handler.batch is not None else self.batch_id
         columns = {
             "id": pl.Series(ids, dtype=pl.Int64),
             "owner_id": owners,
@@ -498,8 +569,10 @@ class EBikeImport:
             {"created": now, "updated": now, "address": "", "unit_id": self.unit.pk},
             staging=self.staging,
         )
-        people.by_id_number.append(new.filter(pl.col("id_number") != "").select("id_number", "id"))
-        people.by_name_phone.append(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
+        people.by_id_number.append(detached(new.filter(pl.col("id_number") != "").select("id_number", "id")))
+        people.by_name_phone.append(
+            detached(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
+        )
         known_ids, known_names = people.among(by_id["id_number"], by_name["phone"])
         resolved = pl.concat(
             [
@@ -517,17 +590,51 @@ class People:
 
     by_id_number: list[pl.DataFrame]
     by_name_phone: list[pl.DataFrame]
+    whole: bool = False  # every registered person is in the lists (else only those looked up so far)
 
     def among(self, numbers: pl.Series, phones: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Only those with one of these ID numbers or phones (a small frame to join a chunk with, not the
         million people a first census creates); by name and phone the first registered wins."""
-        by_id = pl.concat(self.by_id_number).filter(pl.col("id_number").is_in(numbers.implode()))
+        by_id = (
+            pl.concat(self.by_id_number)
+            .filter(pl.col("id_number").is_in(numbers.implode()))
+            .unique("id_number", keep="first", maintain_order=True)  # a registered one looked up twice
+        )
         by_name = (
             pl.concat(self.by_name_phone)
             .filter(pl.col("phone").is_in(phones.implode()))
             .unique(["name", "phone"], keep="first", maintain_order=True)
         )
         return by_id, by_name
+
+
+WHOLE_PEOPLE_MAX = 200_000  # registered people read at once by an early-staging import (else per chunk)
+
+
+def _registered_people() -> People:
+    """Every registered person when there are few enough to read at once, else empty lists to fill."""
+    if not bulk.holds_at_most(Person, WHOLE_PEOPLE_MAX):
+        return People([], [])
+    rows = Person.objects.values_list("id_number", "name", "phone", "id")
+    frame = pl.DataFrame(
+        list(rows.iterator(chunk_size=5000)),
+        schema={"id_number": pl.String, "name": pl.String, "phone": pl.String, "id": pl.Int64},
+        orient="row",
+    )
+    by_name = (
+        frame.filter(pl.col("id_number") == "")
+        .sort("id")
+        .unique(["name", "phone"], keep="first", maintain_order=True)
+        .select("name", "phone", "id")
+    )
+    return People([frame.filter(pl.col("id_number") != "").select("id_number", "id")], [by_name], whole=True)
+
+
+def _owner_keys(owners: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The distinct ID numbers, and the distinct phones of the owners without one."""
+    numbers = owners.filter(pl.col("id_number") != "")["id_number"].unique()
+    phones = owners.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))["phone"].unique()
+    return numbers, phones
 
 
 def _owner_frame(adds: pl.DataFrame) -> pl.DataFrame:

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
-from django.db import transaction
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
-from ebsafety.ledgers.bulk import collector_paused, spill_root
+from ebsafety.ledgers.bulk import allocate_ids, atomic_load, collector_paused, spill_root
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, iter_rows
@@ -116,6 +115,7 @@ class ImportPlan:
 
     write: Callable[[list[int], Progress], dict[str, Any]] = field(default=lambda retire, progress: {})
     close: Callable[[], None] = field(default=lambda: None)
+    bulk_load: bool = False  # a load that dwarfs the ledger (`bulk.atomic_load`)
 
 
 class ImportRefused(ValueError):
@@ -156,10 +156,23 @@ def run_import(
 
     handler = handler_for(kind)(spec, unit, mode, today=today)
     plan = ImportPlan()
+    reserved_batch: int | None = None
     try:
         progress(0, None, "正在读取和检查")
         if kind == LedgerKind.EBIKE:
-            plan = _plan_columnwise(handler, source, outcome, mode, progress)
+            if commit and batch is None:  # its id now: the rows staged during the check name it
+                from ebsafety.ledgers.models import ImportBatch
+
+                reserved_batch = allocate_ids(ImportBatch, 1)[0]
+            plan = _plan_columnwise(
+                handler,
+                source,
+                outcome,
+                mode,
+                progress,
+                commit,
+                batch.pk if batch is not None else reserved_batch,
+            )
         else:
             plan = _plan_rowwise(handler, source, outcome, mode, progress)
         progress(outcome.rows, outcome.rows, "检查完成")
@@ -170,9 +183,9 @@ def run_import(
             # database releases the interpreter while it works, so the two share the machine's cores).
             report = _in_background(error_report, outcome) if outcome.rejected_rows else None
             retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
-            with transaction.atomic():
+            with atomic_load(plan.bulk_load, outcome.timings):
                 if batch is None:
-                    batch = new_batch(kind, unit, mode, source, user)
+                    batch = new_batch(kind, unit, mode, source, user, reserved_batch)
                 handler.batch = batch
                 progress(0, max(outcome.accepted, 1), "正在写入")
                 step = time.perf_counter()
@@ -214,12 +227,19 @@ def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
 
 
 def _plan_columnwise(
-    handler: Any, source: SourceFile, outcome: ImportOutcome, mode: str, progress: Progress
+    handler: Any,
+    source: SourceFile,
+    outcome: ImportOutcome,
+    mode: str,
+    progress: Progress,
+    commit: bool = False,
+    batch_id: int | None = None,
 ) -> ImportPlan:
-    """The e-bike ledger (up to a million rows): read, checked and matched a column at a time."""
+    """The e-bike ledger (up to a million rows): read, checked and matched a column at a time (and, when
+    the commit follows, the new rows staged meanwhile)."""
     from ebsafety.ledgers.ebike_import import EBikeImport
 
-    engine = EBikeImport(handler, source, progress)
+    engine = EBikeImport(handler, source, progress, early=commit, batch_id=batch_id)
     try:
         _check_columnwise(engine, outcome, mode)
     except BaseException:
@@ -231,7 +251,7 @@ def _plan_columnwise(
         outcome.timings.update({k: v for k, v in engine.timings.items() if k.startswith("write_")})
         return written
 
-    return ImportPlan(write, engine.close)
+    return ImportPlan(write, engine.close, engine.bulk_load())
 
 
 def _check_columnwise(engine: Any, outcome: ImportOutcome, mode: str) -> None:
@@ -314,10 +334,13 @@ def _plan_rowwise(
     return ImportPlan(write)
 
 
-def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any) -> Any:
+def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, pk: int | None = None) -> Any:
+    """The batch of a file imported without one (the CLI), with the id reserved for it, if any."""
     from ebsafety.ledgers.models import ImportBatch
 
-    batch = ImportBatch(kind=kind, unit=unit, mode=mode, original_name=source.name[:200], uploaded_by=user)
+    batch = ImportBatch(
+        pk=pk, kind=kind, unit=unit, mode=mode, original_name=source.name[:200], uploaded_by=user
+    )
     batch.file_size = source.path.stat().st_size
     with source.path.open("rb") as handle:  # copied in chunks: a 1M-row file is 100-200 MB
         batch.original_file.save(source.name, File(handle), save=False)
