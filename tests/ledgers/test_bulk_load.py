@@ -570,3 +570,19 @@ def test_a_first_census_outside_a_transaction_moves_the_staged_tables_whole(
         assert cursor.fetchall() == [("ok",)]
     again = run(town, write_csv(tmp_path / "a.csv", rows))  # re-submitting it changes nothing
     assert (again.added, again.changed, again.unchanged) == (0, 0, 12)
+
+
+def test_postgresql_id_reservation_returns_the_values_taken(town: dict) -> None:
+    """PostgreSQL: a block of ids comes back as a range when it is one run, else value by value (another
+    session's nextval between ours; here a sequence stepping by 2 stands in for it)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's sequences")
+    block = bulk.allocate_ids(Person, 1000)
+    assert block == list(range(block[0], block[0] + 1000))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('ledgers_person', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")  # rolled back with the test
+    stepped = bulk.allocate_ids(Person, 5)
+    assert stepped == list(range(stepped[0], stepped[0] + 10, 2))
+    assert Person.objects.create(name="甲", phone="13800000000", unit=town["a"]).pk > stepped[-1]
