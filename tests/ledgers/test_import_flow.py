@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from ebsafety.core.jobs import execute
@@ -113,3 +114,33 @@ def test_large_file_runs_in_the_background(
 def test_template_download(personas: dict, client_for: Any) -> None:
     response = client_for(personas["locality"]).get(reverse("ledgers:import_template", args=["shop"]))
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_jobs_hold_no_transaction_while_they_check(
+    personas: dict, town: dict, client_for: Any, tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """The preview and commit jobs run outside a job-wide transaction: the check holds no write lock (on
+    SQLite one writer at a time), and the commit is the import's own single transaction."""
+    from django.db import connection
+
+    from ebsafety.ledgers import importer
+
+    seen: list[bool] = []
+    real = importer._plan_columnwise
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_plan_columnwise", spy)
+    settings.LEDGER_IMPORT_INLINE_MAX_BYTES = 10
+    client = client_for(personas["locality"])
+    upload(client, town, write_xlsx(tmp_path / "a.xlsx", [bike_row(i) for i in range(1, 6)]))
+    execute(Job.objects.get())
+    batch = ImportBatch.objects.get()
+    client.post(reverse("ledgers:importbatch_confirm", args=[batch.pk]))
+    execute(Job.objects.latest("created"))
+    batch.refresh_from_db()
+    assert batch.status == "committed" and EBike.objects.count() == 5
+    assert seen == [False, False]

@@ -95,14 +95,17 @@ def _plan(batch: ImportBatch, commit: bool, retire_ids: set[int] | None = None, 
         batch.save(update_fields=["status", "message", "updated"])
 
 
-@job_handler
+# Both jobs run outside a transaction of the job's own: the check only reads (on SQLite a transaction
+# around it held the write lock for as long as a large file is checked), and the commit is one transaction
+# of run_import's, which a first census can then run with foreign keys checked once (`bulk.atomic_load`).
+@job_handler(atomic=False)
 def preview_job(job: Any, progress: Any) -> dict[str, Any]:
     batch = ImportBatch.objects.get(pk=job.params["batch"])
     _plan(batch, commit=False, progress=progress)
     return {"batch": batch.pk, **batch.counts}
 
 
-@job_handler
+@job_handler(atomic=False)
 def commit_job(job: Any, progress: Any) -> dict[str, Any]:
     batch = ImportBatch.objects.get(pk=job.params["batch"])
     _plan(batch, commit=True, retire_ids=set(job.params.get("retire_ids", [])), progress=progress)
