@@ -17,7 +17,7 @@ from ebsafety.ledgers import bulk, frames
 from ebsafety.ledgers.importer import run_import
 from ebsafety.ledgers.models import EBike, ImportBatch, Person
 from ebsafety.ledgers.parsing import Issue, IssueFrame
-from tests.ledgers.builders import bike_row, make_id, write_csv, write_xlsx
+from tests.ledgers.builders import HEADER, bike_row, make_id, write_csv, write_xlsx
 
 
 def run(town: dict, path: Path, unit: str = "a", **kwargs: Any) -> Any:
@@ -586,3 +586,100 @@ def test_postgresql_id_reservation_returns_the_values_taken(town: dict) -> None:
     stepped = bulk.allocate_ids(Person, 5)
     assert stepped == list(range(stepped[0], stepped[0] + 10, 2))
     assert Person.objects.create(name="甲", phone="13800000000", unit=town["a"]).pk > stepped[-1]
+
+
+def test_a_changed_bike_and_a_new_bike_share_a_new_owner(town: dict, tmp_path: Path) -> None:
+    """The file moves a registered bike to a new owner who also has a new bike in it: one person is
+    created (the staged owners are written before the handler's changes look owners up)."""
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(1)]))
+    new_owner = {"身份证号": make_id(50), "车主姓名": "新车主", "手机号": "13900000050"}
+    outcome = run(town, write_csv(tmp_path / "b.csv", [bike_row(1, **new_owner), bike_row(2, **new_owner)]))
+    assert (outcome.added, outcome.changed) == (1, 1)
+    owner = Person.objects.get(id_number=make_id(50))
+    assert set(EBike.objects.values_list("frame_number", flat=True).filter(owner=owner)) == {
+        "FRAME0000001",
+        "FRAME0000002",
+    }
+    no_id = {"身份证号": "", "车主姓名": "无证车主", "手机号": "13900000060"}
+    outcome = run(town, write_csv(tmp_path / "c.csv", [bike_row(2, **no_id), bike_row(3, **no_id)]))
+    assert (outcome.added, outcome.changed) == (1, 1)
+    assert Person.objects.filter(name="无证车主", phone="13900000060").count() == 1
+
+
+def test_owners_without_id_number_or_phone_are_not_matched_across_units(town: dict, tmp_path: Path) -> None:
+    """A file without a phone column: an owner without an ID number is a new person in each unit, never
+    someone of the same name elsewhere (nothing identifies them)."""
+    header = [h for h in HEADER if h != "手机号"]
+    phone_at = HEADER.index("手机号")
+
+    def rows(start: int) -> list[list[Any]]:
+        found = [bike_row(start, 身份证号="", 车主姓名="张三")]
+        return [r[:phone_at] + r[phone_at + 1 :] for r in found]
+
+    run(town, write_csv(tmp_path / "a.csv", rows(1), header=header), unit="a")
+    run(town, write_csv(tmp_path / "b.csv", rows(2), header=header), unit="b")
+    owners = {b.unit.code: b.owner_id for b in EBike.objects.select_related("unit")}
+    assert len(set(owners.values())) == 2, owners
+
+
+def test_a_frame_number_registered_while_the_file_was_checked_stops_the_import(
+    town: dict, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Another import registers one of the file's new frame numbers between this file's check and its
+    write: the import stops with a clear message and writes nothing (no unique-index failure)."""
+    from ebsafety.ledgers import ebike_import
+    from ebsafety.ledgers.importer import ImportRefused
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's early staging")
+    owner = Person.objects.create(name="乙", phone="13800000000", unit=town["b"])
+    real = ebike_import.EBikeImport.match
+
+    def meanwhile(self: Any, *args: Any) -> None:
+        real(self, *args)
+        EBike.objects.create(
+            frame_number="FRAME0000002",
+            unit=town["b"],
+            owner=owner,
+            plate_kind="formal",
+            battery_kind="lithium",
+        )
+
+    monkeypatch.setattr(ebike_import.EBikeImport, "match", meanwhile)
+    with pytest.raises(ImportRefused, match="检查期间其他导入登记了"):
+        run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 4)]))
+    assert list(EBike.objects.values_list("frame_number", flat=True)) == ["FRAME0000002"]
+    assert not ImportBatch.objects.exists() and Person.objects.count() == 1
+
+
+def test_rows_staged_before_midnight_and_written_after_it_carry_the_write_time(
+    town: dict, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A half-month period ends at midnight: rows checked (and staged) before it and committed after it
+    entered the ledger after it, like their submission."""
+    import time_machine
+    from django.utils import timezone
+
+    from ebsafety.ledgers import ebike_import
+
+    tz = timezone.get_default_timezone()
+    with time_machine.travel(datetime.datetime(2026, 11, 15, 23, 59, 50, tzinfo=tz), tick=False) as clock:
+        real = ebike_import.EBikeImport.match
+
+        def after_midnight(self: Any, *args: Any) -> None:
+            real(self, *args)
+            clock.move_to(datetime.datetime(2026, 11, 16, 0, 0, 10, tzinfo=tz))
+
+        monkeypatch.setattr(ebike_import.EBikeImport, "match", after_midnight)
+        run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 4)]))
+    created = {timezone.localtime(b.created).date() for b in EBike.objects.all()}
+    created |= {timezone.localtime(p.created).date() for p in Person.objects.all()}
+    assert created == {datetime.date(2026, 11, 16)}
+
+
+def test_postgresql_new_bikes_of_registered_owners_only(town: dict, tmp_path: Path) -> None:
+    """Every owner of the new bikes is registered: no person is added, and the batched key checks have
+    nothing to check in the people's table."""
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(1)]))
+    outcome = run(town, write_csv(tmp_path / "b.csv", [bike_row(2, 身份证号=make_id(1), 车主姓名="车主1")]))
+    assert outcome.added == 1 and Person.objects.count() == 1

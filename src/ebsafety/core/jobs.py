@@ -35,7 +35,7 @@ _OUTSIDE_TRANSACTION: set[Handler] = set()
 def job_handler(func: Handler | None = None, *, atomic: bool = True) -> Any:
     """Mark a function as runnable as a job; its dotted path is the job's kind. `@job_handler(atomic=False)`
     runs it outside a transaction: for a job that only reads (an export), which on SQLite would otherwise hold
-    the database's write lock for as long as it runs."""
+    the database's write lock for as long as it runs, or one that opens its own (a ledger import)."""
 
     def register(handler: Handler) -> Handler:
         _HANDLERS[f"{handler.__module__}.{handler.__qualname__}"] = handler

@@ -174,6 +174,8 @@ def foreign_keys_checked_once(
                 [table],
             )
             keys = cursor.fetchall()
+            if table not in first_ids:  # no new row in this table (every owner was registered already)
+                continue
             first = first_ids[table]
             # Keys into a table loaded alongside (the bikes' owners): one anti-join each.
             for column, parent, parent_column in [k for k in keys if k[1].strip('"') in loaded]:
@@ -439,7 +441,6 @@ class SqliteStaging(_OneInFlight):
     """
 
     PREFIX = "ebs_stage_"
-    ID_BLOCK = 200_000
     MAX_ATTACHED = 8  # SQLite attaches at most 10 databases to a connection
 
     @classmethod
@@ -477,25 +478,16 @@ class SqliteStaging(_OneInFlight):
         self.tables: dict[
             str, list[str]
         ] = {}  # table → its columns (table order), in the order first written
-        self.free: dict[str, tuple[int, int]] = {}  # table → (next free id, last id) of its current block
-        self.reserved: dict[str, list[tuple[int, int]]] = {}  # table → its reserved blocks (first, last)
+        self.reserved: dict[str, list[tuple[int, int]]] = {}  # table → the id ranges reserved (first, last)
         self.attached = False
         super().__init__("ebsafety-staging")
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
-        """Ids from blocks reserved ahead (`allocate_ids`): rows may be staged before the import's
-        transaction begins, and no other writer takes their ids meanwhile."""
-        table = model._meta.db_table
-        ids: list[int] = []
-        while len(ids) < count:
-            next_id, end = self.free.get(table, (1, 0))
-            if next_id > end:
-                block = allocate_ids(model, max(count - len(ids), self.ID_BLOCK))
-                next_id, end = block[0], block[-1]
-                self.reserved.setdefault(table, []).append((next_id, end))
-            take = min(count - len(ids), end - next_id + 1)
-            ids.extend(range(next_id, next_id + take))
-            self.free[table] = (next_id + take, end)
+        """Ids reserved now (`allocate_ids`: other writers' new rows take ids above them), so rows may be
+        staged before the import's transaction begins. Each call reserves what it needs, no more."""
+        ids = allocate_ids(model, count)
+        if ids:
+            self.reserved.setdefault(model._meta.db_table, []).append((ids[0], ids[-1]))
         return ids
 
     def ids_taken(self) -> list[str]:
@@ -542,14 +534,37 @@ class SqliteStaging(_OneInFlight):
         with self.connection.cursor() as cursor:
             cursor.adbc_ingest(table, frame, mode="append")
 
-    def move(self) -> None:
-        """Into the main tables, in the order they were first written (owners before bikes)."""
+    def attach(self) -> str:
+        """The staging file attached to the main connection (every staged row in it); returns its alias."""
         self._wait()
+        if not self.attached:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ATTACH DATABASE %s AS {connection.ops.quote_name(self.alias)}", [str(self.path)]
+                )
+            self.attached = True
+        return self.alias
+
+    def restamp(self, columns: Sequence[str], value: Any) -> None:
+        """Set `columns` of every staged row to `value` (the rows' timestamps, when they were staged on
+        another day than they are written)."""
+        self._wait()
+        with self.connection.cursor() as cursor:
+            for table in self.tables:
+                assignments = ", ".join(f"{connection.ops.quote_name(c)} = ?" for c in columns)
+                cursor.execute(
+                    f"UPDATE {connection.ops.quote_name(table)} SET {assignments}", [value] * len(columns)
+                )
+
+    def move(self) -> None:
+        """Into the main tables, in the order they were first written (owners before bikes). SQLite copies
+        the stored records as they are (its transfer optimisation, a third of the time) when foreign keys
+        are off (`atomic_load`) and the destination has no index the staging table lacks — its secondary
+        ones dropped (`indexes_deferred`) and, as its column UNIQUE cannot be dropped, no rows yet: a first
+        census. Otherwise the same statement inserts row by row, with every check."""
+        self.attach()
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            if not self.attached:
-                cursor.execute(f"ATTACH DATABASE %s AS {quote(self.alias)}", [str(self.path)])
-                self.attached = True
             for table in self.tables:
                 # Identical tables and `SELECT *` alone: the form SQLite's transfer optimisation needs.
                 cursor.execute(

@@ -71,6 +71,7 @@ class EBikeImport:
         self.people: People | None = None  # the owners known so far (early staging)
         self.batch_id = batch_id  # the batch the commit will record (its id reserved), for staged rows
         self.staged: list[pl.Series] = []  # the ids of the bikes staged so far (not a Python int each)
+        self.staged_at: Any = None  # when the first rows were staged
         self.parsed: dict[int, dict[Any, tuple[Any, str | None]]] = {}  # normalised spellings, per column
         self.timings: dict[str, float] = {"read_s": 0.0, "check_s": 0.0}
 
@@ -100,7 +101,7 @@ class EBikeImport:
                 self._check_chunk(chunk, positions, errors, warnings, rejected)
             self.timings["check_s"] += time.perf_counter() - started
             self.progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
-        self.timings["check_s"] -= self.timings.get("stage_s", 0.0)  # staging is write work: timed apart
+        self.timings["check_s"] -= self.timings.get("write_staging_s", 0.0)  # write work: timed apart
         started = time.perf_counter()
         errors.sort(key=lambda item: item[0])
         rejected.sort(key=lambda parsed: parsed.row)
@@ -167,7 +168,8 @@ class EBikeImport:
         if self.early:
             started = time.perf_counter()
             self._stage(ok)
-            self.timings["stage_s"] = self.timings.get("stage_s", 0.0) + time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.timings["write_staging_s"] = self.timings.get("write_staging_s", 0.0) + spent
         else:
             self.accepted.append(ok)
 
@@ -187,6 +189,7 @@ class EBikeImport:
             return
         if self.staging is None:
             self.staging = bulk.SqliteStaging(self.accepted.workdir())
+            self.staged_at = timezone.now()
         if self.people is None:
             self.people = _registered_people()
         if not self.people.whole:  # too many people to read once: this chunk's owners looked up
@@ -394,11 +397,16 @@ class EBikeImport:
         spilled chunk at a time. A first load that dwarfs the tables builds their indexes afterwards; the
         owners already registered are looked up before, while the indexes are there."""
         with bulk.load_settings():
+            if self.early:
+                # The staged rows first: the handler's changes then find the owners they created (a bike
+                # of the file changed to a new owner who also has a new bike of the file).
+                staged = self._write_staged() if self.added else []
+                written = self.handler.write(self.existing, retire_ids, progress)
+                written["added"] = written["added"] + staged
+                return written
             written = self.handler.write(self.existing, retire_ids, progress)
             if not self.added:
                 return written
-            if self.early:
-                return self._write_staged(written)
             started = time.perf_counter()
             people = self._known_people()
             self.timings["write_owners_s"] = time.perf_counter() - started
@@ -435,24 +443,68 @@ class EBikeImport:
         written["added"] = written["added"] + added
         return written
 
-    def _write_staged(self, written: dict[str, Any]) -> dict[str, Any]:
+    def _write_staged(self) -> list[int]:
         """The new bikes and owners staged during the check, moved into the tables (bulk.load_settings is
-        on). Their ids were reserved before the transaction began; should a row with one of them exist
-        (a writer that ignored the reservation), the import stops with nothing written."""
+        on); returns the bikes' ids. What happened meanwhile is checked first, inside the transaction: a
+        row holding one of the reserved ids, or a frame number or person registered by another import
+        since this file was checked, stops the import with nothing written (another import between the
+        check and the write would otherwise fail on a unique index, or double a person without an ID
+        number); rows staged on an earlier day than they are written get the write's timestamps (a
+        half-month period may have ended meanwhile)."""
         from ebsafety.ledgers.importer import ImportRefused
 
         assert isinstance(self.staging, bulk.SqliteStaging)
         if self.staging.ids_taken():
-            raise ImportRefused("检查期间有其他导入新增了车辆或人员，本次导入未写入任何数据，请重新导入。")
+            raise ImportRefused("本次导入预留的编号已被占用，未写入任何数据，请重新导入。")
+        if self._registered_meanwhile():
+            raise ImportRefused(
+                "检查期间其他导入登记了本文件中的车辆或人员，本次导入未写入任何数据，请重新导入。"
+            )
+        now = timezone.now()
+        if self.staged_at is not None and timezone.localdate(self.staged_at) != timezone.localdate(now):
+            self.staging.restamp(("created", "updated"), connection.ops.adapt_datetimefield_value(now))
         with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
             started = time.perf_counter()
             self.staging.move()
             self.timings["write_move_s"] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
         self.timings["write_indexes_s"] = round(time.perf_counter() - started, 3)
-        self.timings["write_staging_s"] = round(self.timings.pop("stage_s", 0.0), 3)
-        written["added"] = written["added"] + (pl.concat(self.staged).to_list() if self.staged else [])
-        return written
+        return pl.concat(self.staged).to_list() if self.staged else []
+
+    def _registered_meanwhile(self) -> bool:
+        """Has another import registered one of the staged frame numbers or people since they were
+        looked up? (Nothing to compare with while a table is empty: a first census.)"""
+        assert isinstance(self.staging, bulk.SqliteStaging)
+        stage = connection.ops.quote_name(self.staging.attach())
+        queries = [
+            (
+                "ledgers_ebike",
+                f"SELECT 1 FROM {stage}.ledgers_ebike AS s WHERE EXISTS "
+                "(SELECT 1 FROM main.ledgers_ebike AS m WHERE m.frame_number = s.frame_number) LIMIT 1",
+            ),
+            (
+                "ledgers_person",
+                f"SELECT 1 FROM {stage}.ledgers_person AS s WHERE NOT (s.id_number = '') AND EXISTS "
+                "(SELECT 1 FROM main.ledgers_person AS m "
+                "WHERE m.id_number = s.id_number AND NOT (m.id_number = '')) LIMIT 1",
+            ),
+            (
+                "ledgers_person",
+                f"SELECT 1 FROM {stage}.ledgers_person AS s WHERE s.id_number = '' AND s.phone != '' "
+                "AND EXISTS (SELECT 1 FROM main.ledgers_person AS m "
+                "WHERE m.phone = s.phone AND m.name = s.name AND m.id_number = '') LIMIT 1",
+            ),
+        ]
+        with connection.cursor() as cursor:
+            for table, sql in queries:
+                if table not in self.staging.tables:
+                    continue
+                cursor.execute(f"SELECT 1 FROM main.{table} LIMIT 1")
+                if cursor.fetchone() is not None:
+                    cursor.execute(sql)
+                    if cursor.fetchone() is not None:
+                        return True
+        return False
 
     def _additions(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """The rows to add (not already registered), chunk by chunk, optionally only some columns."""
@@ -621,8 +673,8 @@ def _registered_people() -> People:
         schema={"id_number": pl.String, "name": pl.String, "phone": pl.String, "id": pl.Int64},
         orient="row",
     )
-    by_name = (
-        frame.filter(pl.col("id_number") == "")
+    by_name = (  # as `people_by_name_phone`: people without an ID number are matched by a phone only
+        frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))
         .sort("id")
         .unique(["name", "phone"], keep="first", maintain_order=True)
         .select("name", "phone", "id")

@@ -17,6 +17,7 @@ blocks filled), a chunk of rows at a time.
 from __future__ import annotations
 
 import codecs
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -387,10 +388,9 @@ def _finish_column(
         pending = raw.filter(todo)
         distinct = pending.unique().to_list()
         answers = [parsed.get(text) or _parse(column, text) for text in distinct]
-        if (
-            len(parsed) < PARSED_MEMO_MAX
-        ):  # spellings recur (enumerations, dates); one-off values need not stay
-            parsed.update(zip(distinct, answers, strict=True))
+        room = PARSED_MEMO_MAX - len(parsed)  # spellings recur (enumerations, dates); one-offs need not stay
+        if room > 0:
+            parsed.update(itertools.islice(zip(distinct, answers, strict=True), room))
         table = pl.DataFrame(
             {
                 "k": pl.Series(distinct, dtype=pl.String),

@@ -344,7 +344,7 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, p
     batch.file_size = source.path.stat().st_size
     with source.path.open("rb") as handle:  # copied in chunks: a 1M-row file is 100-200 MB
         batch.original_file.save(source.name, File(handle), save=False)
-    batch.save()
+    batch.save(force_insert=pk is not None)  # a reserved id: never an UPDATE of another batch
     return batch
 
 
