@@ -683,3 +683,35 @@ def test_postgresql_new_bikes_of_registered_owners_only(town: dict, tmp_path: Pa
     run(town, write_csv(tmp_path / "a.csv", [bike_row(1)]))
     outcome = run(town, write_csv(tmp_path / "b.csv", [bike_row(2, 身份证号=make_id(1), 车主姓名="车主1")]))
     assert outcome.added == 1 and Person.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_registered_owners_of_new_bikes_are_locked_until_the_commit(town: dict) -> None:
+    """With the per-row triggers off, the batched checks lock what the triggers would have: a registered
+    owner of a new bike cannot be deleted (or locked for update) by another session before the commit."""
+    import psycopg
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys")
+    owner = Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ledgers_ebike")
+        bike = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    with transaction.atomic():
+        with bulk.foreign_keys_checked_once((Person, EBike), {"ledgers_ebike": bike}) as off:
+            assert off is True
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO ledgers_ebike (id, created, updated, status, retire_reason, compound_text, "
+                    "building, plate_kind, plate_number, brand, model_name, frame_number, motor_number, "
+                    "battery_kind, battery_count, is_compliant, compliance_reason, use, parking_place, "
+                    "charging_method, remark, owner_id, unit_id) VALUES (%s, now(), now(), 'active', '', '', "
+                    "'', 'formal', '', '', '', 'F-LOCK', '', 'lithium', 1, true, '', 'private', '', '', '', "
+                    "%s, %s)",
+                    [bike, owner.pk, town["a"].pk],
+                )
+        with psycopg.connect(**params) as other, pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("SELECT 1 FROM ledgers_person WHERE id = %s FOR UPDATE NOWAIT", [owner.pk])
+    assert EBike.objects.get(pk=bike).owner_id == owner.pk

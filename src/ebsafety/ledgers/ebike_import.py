@@ -400,7 +400,7 @@ class EBikeImport:
             if self.early:
                 # The staged rows first: the handler's changes then find the owners they created (a bike
                 # of the file changed to a new owner who also has a new bike of the file).
-                staged = self._write_staged() if self.added else []
+                staged = self._write_staged(progress) if self.added else []
                 written = self.handler.write(self.existing, retire_ids, progress)
                 written["added"] = written["added"] + staged
                 return written
@@ -443,7 +443,7 @@ class EBikeImport:
         written["added"] = written["added"] + added
         return written
 
-    def _write_staged(self) -> list[int]:
+    def _write_staged(self, progress: Callable[..., None]) -> list[int]:
         """The new bikes and owners staged during the check, moved into the tables (bulk.load_settings is
         on); returns the bikes' ids. What happened meanwhile is checked first, inside the transaction: a
         row holding one of the reserved ids, or a frame number or person registered by another import
@@ -463,9 +463,11 @@ class EBikeImport:
         now = timezone.now()
         if self.staged_at is not None and timezone.localdate(self.staged_at) != timezone.localdate(now):
             self.staging.restamp(("created", "updated"), connection.ops.adapt_datetimefield_value(now))
+        progress(0, self.added, "正在写入新增车辆和人员")
         with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
             started = time.perf_counter()
             self.staging.move()
+            progress(self.added, self.added, "正在重建索引")
             self.timings["write_move_s"] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
         self.timings["write_indexes_s"] = round(time.perf_counter() - started, 3)
