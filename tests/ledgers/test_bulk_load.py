@@ -588,6 +588,7 @@ def test_postgresql_id_reservation_returns_the_values_taken(town: dict) -> None:
     assert Person.objects.create(name="甲", phone="13800000000", unit=town["a"]).pk > stepped[-1]
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction: the import stages early
 def test_a_changed_bike_and_a_new_bike_share_a_new_owner(town: dict, tmp_path: Path) -> None:
     """The file moves a registered bike to a new owner who also has a new bike in it: one person is
     created (the staged owners are written before the handler's changes look owners up)."""
@@ -606,6 +607,7 @@ def test_a_changed_bike_and_a_new_bike_share_a_new_owner(town: dict, tmp_path: P
     assert Person.objects.filter(name="无证车主", phone="13900000060").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction: the import stages early
 def test_owners_without_id_number_or_phone_are_not_matched_across_units(town: dict, tmp_path: Path) -> None:
     """A file without a phone column: an owner without an ID number is a new person in each unit, never
     someone of the same name elsewhere (nothing identifies them)."""
@@ -622,6 +624,7 @@ def test_owners_without_id_number_or_phone_are_not_matched_across_units(town: di
     assert len(set(owners.values())) == 2, owners
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction: the import stages as in production
 def test_a_frame_number_registered_while_the_file_was_checked_stops_the_import(
     town: dict, tmp_path: Path, monkeypatch: Any
 ) -> None:
@@ -646,12 +649,14 @@ def test_a_frame_number_registered_while_the_file_was_checked_stops_the_import(
         )
 
     monkeypatch.setattr(ebike_import.EBikeImport, "match", meanwhile)
+    assert bulk.SqliteStaging.usable()
     with pytest.raises(ImportRefused, match="检查期间其他导入登记了"):
         run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 4)]))
     assert list(EBike.objects.values_list("frame_number", flat=True)) == ["FRAME0000002"]
     assert not ImportBatch.objects.exists() and Person.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction: the import stages early
 def test_rows_staged_before_midnight_and_written_after_it_carry_the_write_time(
     town: dict, tmp_path: Path, monkeypatch: Any
 ) -> None:
