@@ -720,3 +720,29 @@ def test_postgresql_registered_owners_of_new_bikes_are_locked_until_the_commit(t
         with psycopg.connect(**params) as other, pytest.raises(psycopg.errors.LockNotAvailable):
             other.execute("SELECT 1 FROM ledgers_person WHERE id = %s FOR UPDATE NOWAIT", [owner.pk])
     assert EBike.objects.get(pk=bike).owner_id == owner.pk
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction: the import stages early
+@pytest.mark.parametrize("whole", [True, False])
+def test_staged_owners_are_found_alike_read_whole_or_chunk_by_chunk(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None, whole: bool
+) -> None:
+    """Registered owners (by ID number; without one, by name and phone) are found whether the register is
+    read at once or looked up for each chunk, and an owner new to the file is created once across chunks."""
+    from ebsafety.ledgers import ebike_import
+
+    if not whole:
+        monkeypatch.setattr(ebike_import, "WHOLE_PEOPLE_MAX", 0)
+    no_id = {"身份证号": "", "车主姓名": "无证车主", "手机号": "13900000060"}
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(1), bike_row(2, **no_id)]))
+    rows = [bike_row(i) for i in range(3, 11)]
+    rows[0] = bike_row(3, 身份证号=make_id(1), 车主姓名="车主1", 手机号="13900000001")  # registered
+    rows[4] = bike_row(7, **no_id)  # registered, no ID number
+    rows[6] = bike_row(9, 身份证号=make_id(4), 车主姓名="车主4", 手机号="13900000004")  # = row of bike 4
+    outcome = run(town, write_csv(tmp_path / "b.csv", rows))
+    assert outcome.added == 8
+    owner = {b.frame_number: b.owner_id for b in EBike.objects.all()}
+    assert owner["FRAME0000003"] == owner["FRAME0000001"]
+    assert owner["FRAME0000007"] == owner["FRAME0000002"]
+    assert owner["FRAME0000009"] == owner["FRAME0000004"]
+    assert Person.objects.count() == 2 + 5  # two registered, five new (bikes 4, 5, 6, 8, 10)

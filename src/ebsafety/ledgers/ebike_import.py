@@ -191,7 +191,7 @@ class EBikeImport:
             self.staging = bulk.SqliteStaging(self.accepted.workdir())
             self.staged_at = timezone.now()
         if self.people is None:
-            self.people = _registered_people()
+            self.people = _registered_people(len(ok))
         if not self.people.whole:  # too many people to read once: this chunk's owners looked up
             numbers, phones = _owner_keys(_owner_frame(ok))
             self.people.by_id_number.append(people_by_id_number(numbers))
@@ -665,13 +665,15 @@ class People:
 WHOLE_PEOPLE_MAX = 200_000  # registered people read at once by an early-staging import (else per chunk)
 
 
-def _registered_people() -> People:
-    """Every registered person when there are few enough to read at once, else empty lists to fill."""
-    if not bulk.holds_at_most(Person, WHOLE_PEOPLE_MAX):
+def _registered_people(rows: int) -> People:
+    """Every registered person when there are few enough to read at once and not many more than the first
+    chunk's `rows` (a census of a young ledger), else empty lists to fill chunk by chunk (a few rows into a
+    large town's ledger look their owners up)."""
+    if not bulk.holds_at_most(Person, min(WHOLE_PEOPLE_MAX, max(rows, LOOKUP_CHUNK))):
         return People([], [])
-    rows = Person.objects.values_list("id_number", "name", "phone", "id")
+    everyone = Person.objects.values_list("id_number", "name", "phone", "id")
     frame = pl.DataFrame(
-        list(rows.iterator(chunk_size=5000)),
+        list(everyone.iterator(chunk_size=5000)),
         schema={"id_number": pl.String, "name": pl.String, "phone": pl.String, "id": pl.Int64},
         orient="row",
     )
