@@ -1,4 +1,5 @@
-"""Reading ledger files as a stream of rows: xlsx/xls/ods through calamine, CSV in UTF-8 or GB18030.
+"""Reading ledger files as a stream of rows: xlsx/xls/ods through calamine (a large xlsx worksheet in parts
+on every core, `sheet_parts`), CSV in UTF-8 or GB18030.
 
 Merged blocks are filled (a merged cell's value applies to every row and column it spans), the header row is
 found under any title rows, and every row carries the row number the user sees in their spreadsheet.
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from python_calamine import CalamineWorkbook
+
+from ebsafety.ledgers.sheet_parts import MergedRange, Row, SheetParts
 
 SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}
 ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
@@ -90,50 +93,66 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         raise UnreadableFile(f"CSV 文件格式错误：{exc}") from exc
 
 
-def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _unreadable(exc: Exception) -> UnreadableFile:
+    message = str(exc)
+    if "password" in message.lower() or "encrypt" in message.lower():
+        return UnreadableFile("文件已加密（设置了打开密码），请取消密码后重新上传。")
+    return UnreadableFile(f"无法读取表格文件（文件可能已损坏）：{message[:200]}")
+
+
+def _whole_sheet(path: Path) -> tuple[list[MergedRange], Iterator[Row]]:
+    """The first sheet parsed at once: its merged blocks and its rows from the first that holds a cell."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         merged = sheet.merged_cell_ranges or []
         first_row, first_col = sheet.start or (0, 0)
-        rows = sheet.iter_rows()
+        rows = sheet.to_python(skip_empty_area=True)
     except Exception as exc:
-        message = str(exc)
-        if "password" in message.lower() or "encrypt" in message.lower():
-            raise UnreadableFile("文件已加密（设置了打开密码），请取消密码后重新上传。") from exc
-        raise UnreadableFile(f"无法读取表格文件（文件可能已损坏）：{message[:200]}") from exc
+        raise _unreadable(exc) from exc
+    if first_col:
+        rows = [[""] * first_col + cells for cells in rows]
+    return merged, enumerate(rows, start=first_row)
+
+
+def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    parts = SheetParts.open(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
+    try:
+        merged, rows = (parts.merged, iter(parts)) if parts is not None else _whole_sheet(path)
+        yield from _filled(rows, merged)
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise _unreadable(exc) from exc
+    finally:
+        if parts is not None:
+            parts.close()
+
+
+def _filled(rows: Iterator[Row], merged: list[MergedRange]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number as the user sees it, cells) with every merged block's value in every cell it spans."""
     # Merged blocks by the row they start on: (first_row, last_row, first_col, last_col), absolute positions.
     spans: dict[int, list[tuple[int, int, int, int]]] = {}
     for (r1, c1), (r2, c2) in merged:
         if r1 != r2 or c1 != c2:
             spans.setdefault(r1, []).append((r1, r2, c1, c2))
-    active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
-    if not spans and not first_col:  # the usual sheet: the rows as calamine gives them
-        try:
-            yield from enumerate(rows, start=first_row + 1)
-        except Exception as exc:
-            raise UnreadableFile(f"读取表格时出错（文件可能已损坏）：{str(exc)[:200]}") from exc
+    if not spans:  # the usual sheet: the rows as calamine gives them
+        for index, cells in rows:
+            yield index + 1, cells
         return
-    try:
-        for offset, row in enumerate(rows):
-            absolute = first_row + offset
-            cells = list(row)
-            if first_col:
-                cells = [""] * first_col + cells
-            for _r1, r2, c1, c2 in spans.get(absolute, ()):
-                active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
-            if active:
-                active = [a for a in active if a[0] >= absolute]
-                for _, c1, c2, value in active:
-                    if len(cells) <= c2:
-                        cells.extend([""] * (c2 + 1 - len(cells)))
-                    for c in range(c1, c2 + 1):
-                        cells[c] = value
-            yield absolute + 1, cells
-    except UnreadableFile:
-        raise
-    except Exception as exc:
-        raise UnreadableFile(f"读取表格时出错（文件可能已损坏）：{str(exc)[:200]}") from exc
+    active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
+    for index, row in rows:
+        cells = list(row)
+        for _r1, r2, c1, c2 in spans.get(index, ()):
+            active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
+        if active:
+            active = [a for a in active if a[0] >= index]
+            for _, c1, c2, value in active:
+                if len(cells) <= c2:
+                    cells.extend([""] * (c2 + 1 - len(cells)))
+                for c in range(c1, c2 + 1):
+                    cells[c] = value
+        yield index + 1, cells
 
 
 def iter_rows(source: SourceFile) -> Iterator[tuple[int, list[Any]]]:
