@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -746,3 +747,20 @@ def test_staged_owners_are_found_alike_read_whole_or_chunk_by_chunk(
     assert owner["FRAME0000007"] == owner["FRAME0000002"]
     assert owner["FRAME0000009"] == owner["FRAME0000004"]
     assert Person.objects.count() == 2 + 5  # two registered, five new (bikes 4, 5, 6, 8, 10)
+
+
+@pytest.mark.django_db
+def test_index_builds_use_the_sorter_threads_and_restore_the_settings() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's sorter")
+
+    def pragma(name: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name}")
+            return int(cursor.fetchone()[0])
+
+    before = (pragma("threads"), pragma("cache_size"))
+    with bulk.index_build_settings():
+        assert pragma("threads") == min(4, os.cpu_count() or 1)
+        assert pragma("cache_size") == -bulk.SQLITE_SORT_CACHE_KIB
+    assert (pragma("threads"), pragma("cache_size")) == before
