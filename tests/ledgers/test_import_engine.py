@@ -255,6 +255,36 @@ def test_batch_keeps_the_original_file_and_outcome(town: dict, tmp_path: Path, p
     assert sorted(full["added"]) == sorted(EBike.objects.values_list("id", flat=True))
 
 
+def test_a_refused_import_keeps_no_copy_of_the_file(
+    town: dict, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's batch copies the file before it is read (the copy is cheap then): a refused file leaves
+    no copy behind in the media storage, nor does one whose write fails; a committed one keeps exactly one."""
+    media = Path(settings.MEDIA_ROOT)
+
+    def stored() -> list[Path]:
+        return (
+            [p for p in media.rglob("*") if p.is_file() and "batch-" not in p.name] if media.exists() else []
+        )
+
+    with pytest.raises(ImportRefused, match="没有数据行"):
+        run(town, write_xlsx(tmp_path / "空.xlsx", [], footer=False))
+    assert stored() == [] and not ImportBatch.objects.exists()
+    path = write_csv(tmp_path / "台账.csv", [bike_row(1)])
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the write failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("ebsafety.ledgers.importer.finish_batch", failing)
+        with pytest.raises(RuntimeError):
+            run(town, path)
+    assert stored() == [] and not ImportBatch.objects.exists() and not EBike.objects.exists()
+    batch = ImportBatch.objects.get(pk=run(town, path).batch_id)
+    assert [p.read_bytes() for p in stored()] == [path.read_bytes()]
+    assert batch.original_file.read() == path.read_bytes()
+
+
 def test_an_import_leaves_no_temporary_file(town: dict, tmp_path: Path, settings: Any) -> None:
     """The batch keeps the file; the import's temporary files (checked rows, staging) are gone when it
     ends, whether it was committed or refused."""
