@@ -101,6 +101,9 @@ def test_spreadsheet_cells_of_every_type_check_the_same_both_ways(bench_unit: Un
         bike_row(5, 手机号=1e-7, 车主姓名=3.25, 登记日期=45000.0, 品牌=False),
         bike_row(6, 登记日期=100.0, 号牌类型=1.0, 车牌号=datetime.datetime(2026, 1, 2, 3, 4, 5)),
         bike_row(7, 车架号="FRAME0000001", 楼栋单元=True, 电池电压="60V"),
+        bike_row(8, 手机号=12000000000.0, 电池电压=48.0, 电池数量=1.0),  # a number column: the Float64 path
+        bike_row(9, 手机号=13900000002.5, 电池电压=72.5, 电池数量=-1.0),
+        bike_row(10, 手机号=19999999999.0, 电池电压=0.0, 电池数量=3.0),
     ]
     path = tmp_path / "typed.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
@@ -119,7 +122,7 @@ def test_spreadsheet_cells_of_every_type_check_the_same_both_ways(bench_unit: Un
                 sheet.write_string(r, c, value)
     sheet.merge_range(1, 1, 3, 1, "金桥家园")
     workbook.close()
-    assert same_outcome(bench_unit, path).rows == 7
+    assert same_outcome(bench_unit, path).rows == 10
 
 
 def test_benchmark_children_run(bench_unit: Unit, tmp_path: Path, monkeypatch: Any) -> None:

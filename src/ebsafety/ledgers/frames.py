@@ -49,14 +49,23 @@ class Chunk:
     """Consecutive rows of the sheet below the header, as text columns.
 
     `frame` has `_row` (the row number the user sees), `_width` (how many cells the row has) and `c0`…: each
-    cell as text ('' when empty), null where the row has no such cell or the cell is not text; `typed` holds
-    those other cells (numbers, dates, booleans) by column index and position in the chunk; `rows` keeps the
-    original cells of a row-wise source, for the exact raw cells of rejected rows.
+    cell as text ('' when empty), null where the row has no such cell or the cell is not text; the other
+    cells (numbers, dates, booleans) are in `numbers` (a column whose other cells are all floats — the usual
+    number column of a spreadsheet — as one Float64 column, null where the cell is not a float) or else in
+    `typed`, by column index and position in the chunk; `rows` keeps the original cells of a row-wise
+    source, for the exact raw cells of rejected rows.
     """
 
     frame: pl.DataFrame
     typed: dict[int, dict[int, Any]] = field(default_factory=dict)
     rows: list[list[Any]] | None = None
+    numbers: dict[int, pl.Series] = field(default_factory=dict)  # a column whose non-text cells are floats
+
+    def has_typed(self, position: int) -> bool:
+        """Does the row hold a cell that is not text (a number, date, boolean)?"""
+        return any(position in cells for cells in self.typed.values()) or any(
+            column[position] is not None for column in self.numbers.values()
+        )
 
     def raw(self, position: int) -> list[Any]:
         """The row's cells exactly as the row-wise reader gives them."""
@@ -204,15 +213,19 @@ def _rows_to_chunk(batch: list[tuple[int, list[Any]]], header_width: int) -> Chu
     padded = [cells if len(cells) == width else [*cells, *([None] * (width - len(cells)))] for cells in rows]
     columns: dict[str, Any] = {"_row": [number for number, _ in batch], "_width": widths}
     typed: dict[int, dict[int, Any]] = {}
+    numbers: dict[int, pl.Series] = {}
     for index, cells in enumerate(zip(*padded, strict=True)):
-        if set(map(type, cells)) == {str}:  # the common case: a column of text, converted in one go
+        kinds = set(map(type, cells))
+        if kinds == {str}:  # the common case: a column of text, converted in one go
             columns[f"c{index}"] = pl.Series(cells, dtype=pl.String)
             continue
         columns[f"c{index}"] = pl.Series([c if c.__class__ is str else None for c in cells], dtype=pl.String)
-        others = {p: c for p, c in enumerate(cells) if c is not None and c.__class__ is not str}
-        if others:
-            typed[index] = others
-    return Chunk(pl.DataFrame(columns), typed, rows)
+        kinds -= {str, type(None)}
+        if kinds == {float}:  # a column of numbers: one Float64 column, checked a distinct value at a time
+            numbers[index] = pl.Series([c if c.__class__ is float else None for c in cells], dtype=pl.Float64)
+        elif kinds:
+            typed[index] = {p: c for p, c in enumerate(cells) if c is not None and c.__class__ is not str}
+    return Chunk(pl.DataFrame(columns), typed, rows, numbers)
 
 
 def detached(data: FrameOrSeries) -> FrameOrSeries:
@@ -232,7 +245,6 @@ def data_rows(chunk: Chunk) -> pl.Series:
     """Positions of the chunk's data rows: not blank, not a total ("合计…") or footer ("填表人：…") row."""
     cells = [c for c in chunk.frame.columns if c.startswith("c")]
     frame = chunk.frame
-    typed_rows = {p for column in chunk.typed.values() for p in column}
     # The row's text cells joined by \x1f (itself white space to Python): blank when nothing but white
     # space is left, one regex stopping at the first other character, not a stripped copy of every cell.
     joined = pl.concat_str([pl.col(c) for c in cells], separator="\x1f", ignore_nulls=True)
@@ -241,7 +253,7 @@ def data_rows(chunk: Chunk) -> pl.Series:
     # Rows blank as text but holding typed cells (numbers, dates), and rows with a hint, are looked at whole.
     # Blank rows are few: their positions come from the frame, not from indexing it once per typed row.
     positions = flags.with_row_index("p")
-    exact = [p for p in positions.filter(pl.col("blank"))["p"].to_list() if p in typed_rows]
+    exact = [p for p in positions.filter(pl.col("blank"))["p"].to_list() if chunk.has_typed(p)]
     exact += positions.filter(pl.col("hint"))["p"].to_list()
     if exact:
         kept = keep.to_list()
@@ -385,23 +397,36 @@ def _finish_column(
         values = pl.repeat(None, length, dtype=dtype, eager=True).alias("v")
         todo = present
     if todo.any():
-        pending = raw.filter(todo)
-        distinct = pending.unique().to_list()
-        answers = [parsed.get(text) or _parse(column, text) for text in distinct]
-        room = PARSED_MEMO_MAX - len(parsed)  # spellings recur (enumerations, dates); one-offs need not stay
-        if room > 0:
-            parsed.update(itertools.islice(zip(distinct, answers, strict=True), room))
-        table = pl.DataFrame(
-            {
-                "k": pl.Series(distinct, dtype=pl.String),
-                "v": pl.Series([value for value, _ in answers], dtype=dtype),
-                "e": pl.Series([error for _, error in answers], dtype=pl.String),
-            }
-        )
-        looked_up = pending.to_frame("k").join(table, on="k", how="left", maintain_order="left")
         positions = pl.arange(0, length, eager=True).filter(todo)
+        looked_up = _looked_up(column, raw.filter(todo), dtype, parsed, _text_key)
         values = values.scatter(positions, looked_up["v"])
         errors = errors.scatter(positions, looked_up["e"])
+    numbers = chunk.numbers.get(index)
+    if numbers is not None:
+        gathered = numbers.gather(rows)
+        held = gathered.is_not_null()
+        if held.any():
+            positions = pl.arange(0, length, eager=True).filter(held)
+            floats = gathered.filter(held)
+            # A mobile number typed as a number (common: clerks type phones into General cells): an
+            # integral float from 13000000000 to 19999999999 is always valid; `normalise.mobile` gives its
+            # digits.
+            phone = (
+                (floats >= 1.3e10) & (floats < 2e10) & (floats.floor() == floats)
+                if column.parse is n.mobile
+                else pl.repeat(False, len(floats), eager=True)
+            )
+            if phone.any():
+                digits = floats.filter(phone).cast(pl.Int64).cast(pl.String)
+                values = values.scatter(positions.filter(phone), digits.cast(dtype))
+            if not phone.all():
+                others = ~phone
+                looked_up = _looked_up(
+                    column, floats.filter(others), dtype, parsed, lambda value: ("f", value)
+                )
+                values = values.scatter(positions.filter(others), looked_up["v"])
+                errors = errors.scatter(positions.filter(others), looked_up["e"])
+            present = present.scatter(positions, True)
     typed = chunk.typed.get(index)
     if typed:
         at_of = {position: at for at, position in enumerate(rows.to_list()) if position in typed}
@@ -411,7 +436,7 @@ def _finish_column(
         typed_errors: list[str | None] = []
         # A mobile number typed as a number (common: clerks type phones into General cells): an integral
         # float from 13000000000 to 19999999999 is always valid and `normalise.mobile` gives its digits.
-        mobile = column.parse is n.mobile
+        mobile = column.parse is n.mobile  # as for `numbers` above
         for position, at in at_of.items():
             value = typed[position]
             if mobile and value.__class__ is float and 1.3e10 <= value < 2e10 and value.is_integer():
@@ -434,6 +459,40 @@ def _finish_column(
         if missing.any():
             errors = pl.repeat(f"“{header_text}”不能为空", length, eager=True).zip_with(missing, errors)
     return CheckedColumn(values, errors)
+
+
+def _text_key(text: str) -> str:
+    return text
+
+
+def _float_key(value: float) -> tuple[str, float]:  # never equal to a text's key
+    return ("f", value)
+
+
+def _looked_up(
+    column: Column,
+    cells: pl.Series,
+    dtype: pl.DataType,
+    parsed: dict[Any, tuple[Any, str | None]],
+    memo_key: Callable[[Any], Any],
+) -> pl.DataFrame:
+    """`v` (the normalised value) and `e` (the error) of each of `cells`, in order: the normaliser runs once
+    per distinct cell value, and its answers are kept in `parsed` (under `memo_key(value)`) for the next
+    chunks, up to PARSED_MEMO_MAX of them."""
+    distinct = cells.unique().to_list()
+    keys = [memo_key(value) for value in distinct]
+    answers = [parsed.get(key) or _parse(column, value) for key, value in zip(keys, distinct, strict=True)]
+    room = PARSED_MEMO_MAX - len(parsed)  # spellings recur (enumerations, dates); one-offs need not stay
+    if room > 0:
+        parsed.update(itertools.islice(zip(keys, answers, strict=True), room))
+    table = pl.DataFrame(
+        {
+            "k": pl.Series(distinct, dtype=cells.dtype),
+            "v": pl.Series([value for value, _ in answers], dtype=dtype),
+            "e": pl.Series([error for _, error in answers], dtype=pl.String),
+        }
+    )
+    return cells.to_frame("k").join(table, on="k", how="left", maintain_order="left")
 
 
 def _is_empty_value(values: pl.Series) -> pl.Series:
