@@ -273,3 +273,36 @@ def test_any_sheet_reads_alike_in_parts(
         assert _parts_used(path)
     split = list(reader._sheet_rows(path))
     assert _trimmed(split) == _trimmed(_whole(path, monkeypatch))
+
+
+def _chunked(path: Path) -> list[tuple[int, list[Any]]]:
+    from ebsafety.ledgers import frames
+    from ebsafety.ledgers.specs import spec_for
+
+    header, chunks = frames.read_chunks(SourceFile(path, path.name), spec_for("ebike"))
+    out = []
+    for chunk in chunks:
+        assert chunk.rows is not None and len(chunk.rows) <= frames.CHUNK_ROWS
+        out += list(zip(chunk.frame["_row"].to_list(), chunk.rows, strict=True))
+    assert all(number > header.row for number, _ in out)
+    return out
+
+
+@pytest.mark.parametrize("parts", [False, True])
+def test_chunks_hold_every_row_below_the_header_once_whatever_their_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: bool
+) -> None:
+    from ebsafety.ledgers import frames
+    from tests.ledgers.builders import bike_row, write_csv, write_xlsx
+
+    rows = [bike_row(i) for i in range(1, 40)]
+    xlsx = write_xlsx(tmp_path / "a.xlsx", rows)
+    quoted = write_csv(tmp_path / "a.csv", [[f'"{c}"' if c == "" else c for c in r] for r in rows])
+    if parts:
+        monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+        monkeypatch.setattr(sheet_parts, "PART_BYTES", 900)
+    expected = {path: _chunked(path) for path in (xlsx, quoted)}
+    monkeypatch.setattr(frames, "CHUNK_ROWS", 4)
+    for path, whole in expected.items():
+        assert _chunked(path) == whole
+        assert len(_trimmed(whole)) >= 39

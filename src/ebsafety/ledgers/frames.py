@@ -27,7 +27,7 @@ import polars as pl
 
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.parsing import HEADER_SCAN_ROWS, Header, find_header, is_blank, is_total_or_footer
-from ebsafety.ledgers.reader import SourceFile, UnreadableFile, check_file, iter_rows
+from ebsafety.ledgers.reader import RowBatch, SourceFile, UnreadableFile, check_file, iter_rows, sheet_batches
 from ebsafety.ledgers.specs import Column, LedgerSpec
 
 CHUNK_ROWS = 50_000
@@ -84,9 +84,8 @@ def read_chunks(source: SourceFile, spec: LedgerSpec) -> tuple[Header, Iterator[
     check_file(source)
     if source.suffix == ".csv" and _plain_utf8_csv(source):
         return _csv_chunks(source, spec)
-    rows = iter_rows(source)
-    header, _ = find_header(rows, spec)
-    return header, _row_chunks(rows, header)
+    batches = _batched(iter_rows(source)) if source.suffix == ".csv" else sheet_batches(source.path)
+    return _batch_chunks(batches, spec)
 
 
 def _plain_utf8_csv(source: SourceFile) -> bool:
@@ -195,23 +194,53 @@ def _split_lines(lines: pl.Series, first_row: int, header_width: int) -> Chunk:
     return Chunk(frame)
 
 
-def _row_chunks(rows: Iterator[tuple[int, list[Any]]], header: Header) -> Iterator[Chunk]:
-    batch: list[tuple[int, list[Any]]] = []
-    for item in rows:
-        batch.append(item)
-        if len(batch) >= CHUNK_ROWS:
-            yield _rows_to_chunk(batch, len(header.cells))
+def _batched(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[RowBatch]:
+    """Numbered rows as batches of consecutive rows."""
+    first, batch = 0, list[list[Any]]()
+    for number, cells in rows:
+        if batch and (number != first + len(batch) or len(batch) >= CHUNK_ROWS):
+            yield first, batch
             batch = []
+        if not batch:
+            first = number
+        batch.append(cells)
     if batch:
-        yield _rows_to_chunk(batch, len(header.cells))
+        yield first, batch
 
 
-def _rows_to_chunk(batch: list[tuple[int, list[Any]]], header_width: int) -> Chunk:
-    rows = [cells for _, cells in batch]
-    width = max(max(len(cells) for cells in rows), header_width)
+def _batch_chunks(batches: Iterator[RowBatch], spec: LedgerSpec) -> tuple[Header, Iterator[Chunk]]:
+    """The header (in the first rows) and the rows below it, in chunks of CHUNK_ROWS rows."""
+    head: list[RowBatch] = []
+    for batch in batches:
+        head.append(batch)
+        if batch[0] + len(batch[1]) > HEADER_SCAN_ROWS:
+            break
+    numbered = ((first + i, cells) for first, rows in head for i, cells in enumerate(rows))
+    header, _ = find_header(numbered, spec)
+
+    def chunks() -> Iterator[Chunk]:
+        numbers: list[int] = []
+        rows: list[list[Any]] = []
+        for first, batch in itertools.chain(head, batches):
+            skip = max(header.row + 1 - first, 0)  # the header and the rows above it
+            if skip >= len(batch):
+                continue
+            numbers.extend(range(first + skip, first + len(batch)))
+            rows.extend(batch[skip:] if skip else batch)
+            while len(rows) >= CHUNK_ROWS:
+                yield _rows_to_chunk(numbers[:CHUNK_ROWS], rows[:CHUNK_ROWS], len(header.cells))
+                del numbers[:CHUNK_ROWS], rows[:CHUNK_ROWS]
+        if rows:
+            yield _rows_to_chunk(numbers, rows, len(header.cells))
+
+    return header, chunks()
+
+
+def _rows_to_chunk(row_numbers: list[int], rows: list[list[Any]], header_width: int) -> Chunk:
     widths = [len(cells) for cells in rows]
+    width = max(max(widths), header_width)
     padded = [cells if len(cells) == width else [*cells, *([None] * (width - len(cells)))] for cells in rows]
-    columns: dict[str, Any] = {"_row": [number for number, _ in batch], "_width": widths}
+    columns: dict[str, Any] = {"_row": row_numbers, "_width": widths}
     typed: dict[int, dict[int, Any]] = {}
     numbers: dict[int, pl.Series] = {}
     for index, cells in enumerate(zip(*padded, strict=True)):

@@ -18,7 +18,9 @@ from typing import Any
 from django.conf import settings
 from python_calamine import CalamineWorkbook
 
-from ebsafety.ledgers.sheet_parts import MergedRange, Row, SheetParts
+from ebsafety.ledgers.sheet_parts import Batch, MergedRange, SheetParts
+
+RowBatch = tuple[int, list[list[Any]]]  # (row number of the first as the user sees it, consecutive rows)
 
 SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}
 ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
@@ -100,7 +102,7 @@ def _unreadable(exc: Exception) -> UnreadableFile:
     return UnreadableFile(f"无法读取表格文件（文件可能已损坏）：{message[:200]}")
 
 
-def _whole_sheet(path: Path) -> tuple[list[MergedRange], Iterator[Row]]:
+def _whole_sheet(path: Path) -> tuple[list[MergedRange], Iterator[Batch]]:
     """The first sheet parsed at once: its merged blocks and its rows from the first that holds a cell."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -112,14 +114,18 @@ def _whole_sheet(path: Path) -> tuple[list[MergedRange], Iterator[Row]]:
         raise _unreadable(exc) from exc
     if first_col:
         rows = [[""] * first_col + cells for cells in rows]
-    return merged, enumerate(rows, start=first_row)
+    return merged, iter([(first_row, rows)])
 
 
-def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def sheet_batches(path: Path) -> Iterator[RowBatch]:
+    """The first sheet's rows, merged blocks filled, a batch of consecutive rows at a time: (row number of
+    the first as the user sees it, the rows' cells). A large xlsx worksheet comes a part at a time
+    (`sheet_parts`), any other sheet in one batch."""
     parts = SheetParts.open(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
     try:
-        merged, rows = (parts.merged, iter(parts)) if parts is not None else _whole_sheet(path)
-        yield from _filled(rows, merged)
+        merged, batches = (parts.merged, iter(parts)) if parts is not None else _whole_sheet(path)
+        for first, rows in _filled(batches, merged):
+            yield first + 1, rows
     except UnreadableFile:
         raise
     except Exception as exc:
@@ -129,30 +135,37 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
             parts.close()
 
 
-def _filled(rows: Iterator[Row], merged: list[MergedRange]) -> Iterator[tuple[int, list[Any]]]:
-    """(row number as the user sees it, cells) with every merged block's value in every cell it spans."""
+def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    for first, rows in sheet_batches(path):
+        yield from enumerate(rows, start=first)
+
+
+def _filled(batches: Iterator[Batch], merged: list[MergedRange]) -> Iterator[Batch]:
+    """The batches with every merged block's value in every cell it spans."""
     # Merged blocks by the row they start on: (first_row, last_row, first_col, last_col), absolute positions.
     spans: dict[int, list[tuple[int, int, int, int]]] = {}
     for (r1, c1), (r2, c2) in merged:
         if r1 != r2 or c1 != c2:
             spans.setdefault(r1, []).append((r1, r2, c1, c2))
     if not spans:  # the usual sheet: the rows as calamine gives them
-        for index, cells in rows:
-            yield index + 1, cells
+        yield from batches
         return
     active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
-    for index, row in rows:
-        cells = list(row)
-        for _r1, r2, c1, c2 in spans.get(index, ()):
-            active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
-        if active:
-            active = [a for a in active if a[0] >= index]
-            for _, c1, c2, value in active:
-                if len(cells) <= c2:
-                    cells.extend([""] * (c2 + 1 - len(cells)))
-                for c in range(c1, c2 + 1):
-                    cells[c] = value
-        yield index + 1, cells
+    for first, rows in batches:
+        filled = []
+        for index, row in enumerate(rows, start=first):
+            cells = list(row)
+            for _r1, r2, c1, c2 in spans.get(index, ()):
+                active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
+            if active:
+                active = [a for a in active if a[0] >= index]
+                for _, c1, c2, value in active:
+                    if len(cells) <= c2:
+                        cells.extend([""] * (c2 + 1 - len(cells)))
+                    for c in range(c1, c2 + 1):
+                        cells[c] = value
+            filled.append(cells)
+        yield first, filled
 
 
 def iter_rows(source: SourceFile) -> Iterator[tuple[int, list[Any]]]:

@@ -48,7 +48,7 @@ TAIL_BYTES = 4 << 20  # what follows the rows (merged blocks …) is looked for 
 COMPRESSED_BLOCK = 256 << 10  # input inflated at a time (~2 MB of XML): a part re-inflates at most one
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
-Row = tuple[int, list[Any]]  # (0-based row in the sheet, cells by 0-based column)
+Batch = tuple[int, list[list[Any]]]  # (0-based row of the first, consecutive rows' cells by 0-based column)
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
@@ -304,17 +304,17 @@ class SheetParts:
             handle.flush()
             yield handle.name
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[Batch]:
+        """The rows a part at a time: (0-based row of the first, consecutive rows by 0-based column)."""
         expected = 0
         while (part := self._next()) is not None:
             start, rows = part
             if start is None:
                 continue
             first_row, first_col = start
-            for index in range(expected, first_row):  # rows between two parts that hold no cell
-                yield index, []
-            for offset, cells in enumerate(rows):
-                yield first_row + offset, ([""] * first_col + cells) if first_col else cells
+            if expected < first_row:  # rows between two parts that hold no cell
+                yield expected, [[] for _ in range(first_row - expected)]
+            yield first_row, [[""] * first_col + cells for cells in rows] if first_col else rows
             expected = first_row + len(rows)
 
     def close(self) -> None:
