@@ -273,6 +273,10 @@ def test_any_sheet_reads_alike_in_parts(
         assert _parts_used(path)
     split = list(reader._sheet_rows(path))
     assert _trimmed(split) == _trimmed(_whole(path, monkeypatch))
+    by_number = dict(split)
+    for r, c in taken:  # every cell of a merged block holds the block's value (on rows the sheet has)
+        if r + 1 in by_number:
+            assert by_number[r + 1][c] == "合并"
 
 
 def _chunked(path: Path) -> list[tuple[int, list[Any]]]:

@@ -7,6 +7,7 @@ found under any title rows, and every row carries the row number the user sees i
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import zipfile
@@ -150,20 +151,27 @@ def _filled(batches: Iterator[Batch], merged: list[MergedRange]) -> Iterator[Bat
     if not spans:  # the usual sheet: the rows as calamine gives them
         yield from batches
         return
+    starts = sorted(spans)
     active: list[tuple[int, int, int, Any]] = []  # (last_row, first_col, last_col, value)
     for first, rows in batches:
+        end = first + len(rows)
+        if not active and bisect.bisect_left(starts, first) == bisect.bisect_left(starts, end):
+            yield first, rows  # no block reaches into these rows: as they are
+            continue
         filled = []
         for index, row in enumerate(rows, start=first):
+            if not active and index not in spans:
+                filled.append(row)
+                continue
             cells = list(row)
             for _r1, r2, c1, c2 in spans.get(index, ()):
                 active.append((r2, c1, c2, cells[c1] if c1 < len(cells) else ""))
-            if active:
-                active = [a for a in active if a[0] >= index]
-                for _, c1, c2, value in active:
-                    if len(cells) <= c2:
-                        cells.extend([""] * (c2 + 1 - len(cells)))
-                    for c in range(c1, c2 + 1):
-                        cells[c] = value
+            active = [a for a in active if a[0] >= index]
+            for _, c1, c2, value in active:
+                if len(cells) <= c2:
+                    cells.extend([""] * (c2 + 1 - len(cells)))
+                for c in range(c1, c2 + 1):
+                    cells[c] = value
             filled.append(cells)
         yield first, filled
 
