@@ -244,12 +244,13 @@ def _rows_to_chunk(row_numbers: list[int], rows: list[list[Any]], header_width: 
     typed: dict[int, dict[int, Any]] = {}
     numbers: dict[int, pl.Series] = {}
     for index, cells in enumerate(zip(*padded, strict=True)):
-        kinds = set(map(type, cells))
-        if kinds == {str}:  # the common case: a column of text, converted in one go
-            columns[f"c{index}"] = pl.Series(cells, dtype=pl.String)
+        try:  # the common case: a column of text (and missing cells), converted in one go
+            columns[f"c{index}"] = pl.Series(cells, dtype=pl.String, strict=True)
             continue
+        except TypeError:  # a cell that is not text: a number, date or boolean
+            pass
         columns[f"c{index}"] = pl.Series([c if c.__class__ is str else None for c in cells], dtype=pl.String)
-        kinds -= {str, type(None)}
+        kinds = set(map(type, cells)) - {str, type(None)}
         if kinds == {float}:  # a column of numbers: one Float64 column, checked a distinct value at a time
             numbers[index] = pl.Series([c if c.__class__ is float else None for c in cells], dtype=pl.Float64)
         elif kinds:
