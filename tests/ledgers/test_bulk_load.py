@@ -234,12 +234,14 @@ def test_stale_spills_are_removed_by_the_daily_job(db: None, settings: Any, tmp_
     for path in (stale, fresh, other):
         path.mkdir()
         (path / "00000.arrow").write_bytes(b"x")
+    stale_part = tmp_path / f"{bulk.SPILL_PREFIX}part.xlsx"  # a worksheet part (`sheet_parts`)
+    stale_part.write_bytes(b"x")
     old = time.time() - bulk.SPILL_MAX_AGE_SECONDS - 60
-    os.utime(stale, (old, old))
-    os.utime(other, (old, old))
+    for path in (stale, other, stale_part):
+        os.utime(path, (old, old))
     assert cleanup_job in jobs()
     assert run_once(cleanup_job, force_period="2026-11-30")
-    assert not stale.exists() and fresh.exists() and other.exists()
+    assert not stale.exists() and not stale_part.exists() and fresh.exists() and other.exists()
 
 
 def test_staged_rows_equal_rows_written_one_by_one(town: dict, tmp_path: Path, monkeypatch: Any) -> None:

@@ -321,9 +321,13 @@ def remove_stale_spills(max_age_seconds: int = SPILL_MAX_AGE_SECONDS) -> int:
     cutoff = time.time() - max_age_seconds
     for path in spill_root().glob(f"{SPILL_PREFIX}*"):
         try:
-            if path.is_dir() and path.stat().st_mtime < cutoff:
+            if path.stat().st_mtime >= cutoff:
+                continue
+            if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
-                removed += 1
+            else:  # a worksheet part (`sheet_parts`)
+                path.unlink()
+            removed += 1
         except FileNotFoundError:  # removed meanwhile by its own import
             continue
     return removed

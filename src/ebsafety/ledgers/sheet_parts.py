@@ -42,6 +42,8 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
+from ebsafety.ledgers.bulk import SPILL_PREFIX, spill_root
+
 SPLIT_MIN_BYTES = 64 << 20  # worksheets whose XML is smaller are parsed whole (about 60,000 rows)
 PART_BYTES = 16 << 20  # XML per part (about 15,000 rows); at least 4 × the shared strings, parsed per part
 TAIL_BYTES = 4 << 20  # what follows the rows (merged blocks …) is looked for in the worksheet's last 4 MB
@@ -100,7 +102,7 @@ class SheetParts:
                 if name != info.filename and name.endswith((".xml", ".rels")) and "worksheets/" not in name:
                     workbook.writestr(name, archive.read(name))
         self.base = base.getvalue()
-        self.directory = _spill_root()
+        self.directory = spill_root()
         with path.open("rb") as handle:
             handle.seek(info.header_offset)
             local = handle.read(30)
@@ -334,14 +336,3 @@ class _Part:
     begin: int  # the part's rows: inflated bytes [begin, end)
     end: int
     last: bool  # the worksheet's own end follows the rows
-
-
-SPILL_PREFIX = (
-    "ebsafety-import-"  # as bulk.SPILL_PREFIX: a part left by a killed process goes with the spills
-)
-
-
-def _spill_root() -> Path:
-    from ebsafety.ledgers.bulk import spill_root
-
-    return spill_root()
