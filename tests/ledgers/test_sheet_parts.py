@@ -30,6 +30,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "MIN_PARTS", 1)
+    monkeypatch.setattr(sheet_parts, "SHARED_STRINGS_FACTOR", 0)  # parts of PART_BYTES, shared strings or not
     monkeypatch.setattr(sheet_parts, "PART_BYTES", 700)
     monkeypatch.setattr(sheet_parts, "COMPRESSED_BLOCK", 97)
 
@@ -103,7 +105,21 @@ def test_leading_empty_rows_keep_the_row_numbers_the_user_sees(tmp_path: Path) -
     sheet.write(2, 1, "标题")
     sheet.write(3, 2, "数据")
     workbook.close()
-    assert list(reader._sheet_rows(path)) == [(3, ["", "标题", ""]), (4, ["", "", "数据"])]
+    assert [(n, cells) for n, cells in reader._sheet_rows(path) if any(cells)] == [
+        (3, ["", "标题", ""]),
+        (4, ["", "", "数据"]),
+    ]
+
+
+def test_a_sheet_read_whole_becomes_python_objects_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "WHOLE_SHEET_BATCH_ROWS", 7)
+    path = _ledger(tmp_path / "ledger.xlsx", merges=False)
+    batches = list(reader.sheet_batches(path))
+    assert {len(rows) for _, rows in batches[:-1]} == {7}
+    assert [first for first, _ in batches] == list(range(1, 7 * len(batches), 7))
+    assert [cells for _, rows in batches for cells in rows] == [c for _, c in _whole(path, monkeypatch)]
 
 
 def test_parts_give_the_whole_sheets_rows(
@@ -217,6 +233,44 @@ def test_small_worksheets_are_read_whole(tmp_path: Path) -> None:
     assert not _parts_used(_ledger(tmp_path / "ledger.xlsx"))
 
 
+def test_large_shared_strings_read_the_sheet_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part parses the shared strings again: parts at least 4 times their size, and at least
+    MIN_PARTS of them, or the sheet is read whole."""
+    path = _ledger(tmp_path / "ledger.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        sheet, strings = (archive.getinfo(n).file_size for n in (SHEET, "xl/sharedStrings.xml"))
+    monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "PART_BYTES", 100)
+    assert sheet_parts.SHARED_STRINGS_FACTOR == 4
+    monkeypatch.setattr(sheet_parts, "MIN_PARTS", sheet // (4 * strings))
+    assert _parts_used(path)
+    monkeypatch.setattr(sheet_parts, "MIN_PARTS", sheet // (4 * strings) + 1)
+    assert not _parts_used(path)
+
+
+def test_a_damaged_member_reads_as_the_whole_sheet_reader_says(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged member (bad data, so a failing CRC) is no crash of the parts' set-up: the whole-sheet
+    reader reads the file or refuses it with a reason."""
+    path = _ledger(tmp_path / "ledger.xlsx", merges=False)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/workbook.xml")
+    header = info.header_offset
+    start = header + 30 + int.from_bytes(data[header + 26 : header + 28], "little")
+    start += int.from_bytes(data[header + 28 : header + 30], "little")
+    data[start + info.compress_size // 2] ^= 0x55  # the member's compressed data: its CRC fails
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    assert not _parts_used(damaged)
+    try:
+        rows = list(reader.iter_rows(SourceFile(damaged, damaged.name)))
+    except UnreadableFile:
+        return  # refused with a reason
+    assert _trimmed(rows) == _trimmed(_whole(damaged, monkeypatch))
+
+
 CELL = st.one_of(
     st.none(),
     st.text(alphabet=st.sampled_from("甲乙 a<&>\"'\t_x0041_1"), min_size=1, max_size=6),
@@ -243,6 +297,8 @@ def test_any_sheet_reads_alike_in_parts(
     merges: list[Any],
 ) -> None:
     monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "MIN_PARTS", 1)
+    monkeypatch.setattr(sheet_parts, "SHARED_STRINGS_FACTOR", 0)  # parts of PART_BYTES, shared strings or not
     monkeypatch.setattr(sheet_parts, "PART_BYTES", 300)
     monkeypatch.setattr(sheet_parts, "COMPRESSED_BLOCK", 61)
     buffer = io.BytesIO()
@@ -304,6 +360,8 @@ def test_chunks_hold_every_row_below_the_header_once_whatever_their_size(
     quoted = write_csv(tmp_path / "a.csv", [[f'"{c}"' if c == "" else c for c in r] for r in rows])
     if parts:
         monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+        monkeypatch.setattr(sheet_parts, "MIN_PARTS", 1)
+        monkeypatch.setattr(sheet_parts, "SHARED_STRINGS_FACTOR", 0)
         monkeypatch.setattr(sheet_parts, "PART_BYTES", 900)
     expected = {path: _chunked(path) for path in (xlsx, quoted)}
     monkeypatch.setattr(frames, "CHUNK_ROWS", 4)

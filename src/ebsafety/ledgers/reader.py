@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import csv
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from python_calamine import CalamineWorkbook
 
 from ebsafety.ledgers.sheet_parts import Batch, MergedRange, SheetParts
 
+WHOLE_SHEET_BATCH_ROWS = 10_000
 RowBatch = tuple[int, list[list[Any]]]  # (row number of the first as the user sees it, consecutive rows)
 
 SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -104,26 +106,37 @@ def _unreadable(exc: Exception) -> UnreadableFile:
 
 
 def _whole_sheet(path: Path) -> tuple[list[MergedRange], Iterator[Batch]]:
-    """The first sheet parsed at once: its merged blocks and its rows from the first that holds a cell."""
+    """The first sheet parsed at once: its merged blocks and its rows, turned into Python objects a batch
+    at a time (a large sheet read whole never holds all its rows as objects)."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         merged = sheet.merged_cell_ranges or []
-        first_row, first_col = sheet.start or (0, 0)
-        rows = sheet.to_python(skip_empty_area=True)
+        _, first_col = sheet.start or (0, 0)
+        # iter_rows gives every row from the sheet's first (row 0, empty ones too; tested) and the columns
+        # from the first that holds a cell.
+        rows = sheet.iter_rows()
     except Exception as exc:
         raise _unreadable(exc) from exc
-    if first_col:
-        rows = [[""] * first_col + cells for cells in rows]
-    return merged, iter([(first_row, rows)])
+    return merged, _batches(rows, first_col)
+
+
+def _batches(rows: Iterator[list[Any]], first_col: int) -> Iterator[Batch]:
+    index = 0
+    while batch := list(itertools.islice(rows, WHOLE_SHEET_BATCH_ROWS)):
+        if first_col:
+            batch = [[""] * first_col + cells for cells in batch]
+        yield index, batch
+        index += len(batch)
 
 
 def sheet_batches(path: Path) -> Iterator[RowBatch]:
     """The first sheet's rows, merged blocks filled, a batch of consecutive rows at a time: (row number of
     the first as the user sees it, the rows' cells). A large xlsx worksheet comes a part at a time
-    (`sheet_parts`), any other sheet in one batch."""
-    parts = SheetParts.open(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
+    (`sheet_parts`), any other sheet in batches of WHOLE_SHEET_BATCH_ROWS."""
+    parts = None
     try:
+        parts = SheetParts.open(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
         merged, batches = (parts.merged, iter(parts)) if parts is not None else _whole_sheet(path)
         for first, rows in _filled(batches, merged):
             yield first + 1, rows

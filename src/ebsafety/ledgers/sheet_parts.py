@@ -33,7 +33,7 @@ import threading
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,9 @@ from python_calamine import CalamineWorkbook
 
 from ebsafety.ledgers.bulk import SPILL_PREFIX, spill_root
 
+MIN_PARTS = 4  # a worksheet cut into fewer parts (large shared strings) is read whole
+SHARED_STRINGS_FACTOR = 4  # a part holds at least 4 × the shared strings, which every part parses again
+AHEAD_BYTES = 128 << 20  # XML parsed ahead of the reader
 SPLIT_MIN_BYTES = 64 << 20  # worksheets whose XML is smaller are parsed whole (about 60,000 rows)
 PART_BYTES = 16 << 20  # XML per part (about 15,000 rows); at least 4 × the shared strings, parsed per part
 TAIL_BYTES = 4 << 20  # what follows the rows (merged blocks …) is looked for in the worksheet's last 4 MB
@@ -71,7 +74,7 @@ def first_worksheet(archive: zipfile.ZipFile) -> str | None:
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
+    except Exception:  # missing, damaged (bad CRC, unknown compression, encrypted) or not XML: read whole
         return None
     sheets = [e for e in workbook.iter() if _local(e.tag) == "sheet"]
     if not sheets:
@@ -90,11 +93,10 @@ class SheetParts:
     read whole instead; `merged` and iterating give what calamine gives for the whole sheet (rows may lack
     trailing empty cells); `close()` stops the threads (also after an error)."""
 
-    def __init__(self, path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    def __init__(self, path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, part_bytes: int) -> None:
         self.path = path
         self.info = info
-        shared = [i.file_size for i in archive.infolist() if i.filename.endswith("sharedStrings.xml")]
-        self.part_bytes = max(PART_BYTES, 4 * sum(shared))
+        self.part_bytes = part_bytes
         base = io.BytesIO()
         with zipfile.ZipFile(base, "w", zipfile.ZIP_STORED) as workbook:
             for other in archive.infolist():
@@ -113,10 +115,11 @@ class SheetParts:
         self.deflated = info.compress_type == zipfile.ZIP_DEFLATED
         workers = max(1, min(4, os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ebsafety-sheet-part")
-        # Parts parsed ahead (a parsed part holds ~25 MB of cells): the caller's pace varies from chunk to
-        # chunk (1M rows: 4 ahead → 8, -1.7 s); more while the cutter runs and the caller waits for it.
-        self.ahead = 4 * workers
-        self.ahead_while_cutting = 4 * workers + 4
+        # Parts parsed ahead (a parsed 16 MB part holds ~25 MB of cells): the caller's pace varies from
+        # chunk to chunk (1M rows: 3 ahead → 8, -1.7 s); more while the cutter runs and the caller waits
+        # for it. Fewer when the parts are larger (large shared strings).
+        self.ahead = max(workers + 1, min(4 * workers, AHEAD_BYTES // part_bytes))
+        self.ahead_while_cutting = max(workers + 1, min(4 * workers + 4, 3 * AHEAD_BYTES // 2 // part_bytes))
         self.parts: queue.Queue[_Part | None] = queue.Queue()
         self.pending: deque[Future[tuple[tuple[int, int] | None, list[list[Any]]]]] = deque()
         self.stop = threading.Event()
@@ -133,24 +136,26 @@ class SheetParts:
         """The parts of `path`'s first worksheet, once the cutter has found that it can be cut (and its
         merged blocks), or None when it is read whole."""
         try:
-            archive = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile):
+            with zipfile.ZipFile(path) as archive:
+                member = first_worksheet(archive)
+                if member is None:
+                    return None
+                info = archive.getinfo(member)
+                if (
+                    info.file_size < SPLIT_MIN_BYTES
+                    or info.flag_bits & 0x1  # encrypted
+                    or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+                ):
+                    return None
+                shared = sum(
+                    i.file_size for i in archive.infolist() if i.filename.endswith("sharedStrings.xml")
+                )
+                part_bytes = max(PART_BYTES, SHARED_STRINGS_FACTOR * shared)
+                if info.file_size < MIN_PARTS * part_bytes:
+                    return None  # each part parses the shared strings again: too few parts to gain
+                parts = cls(path, archive, info, part_bytes)
+        except Exception:  # a damaged file: the whole-sheet reader says what is wrong with it
             return None
-        with archive:
-            member = first_worksheet(archive)
-            if member is None:
-                return None
-            info = archive.getinfo(member)
-            if (
-                info.file_size < SPLIT_MIN_BYTES
-                or info.flag_bits & 0x1  # encrypted
-                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-            ):
-                return None
-            try:
-                parts = cls(path, archive, info)
-            except (OSError, PartsUnsafe):
-                return None
         try:
             parts._submit(parts.ahead_while_cutting)
             while not parts.cut.wait(0.02):
@@ -224,10 +229,12 @@ class SheetParts:
         begin = (opening, found.end())  # the current part: where its first row is
         at = len(buffer)  # inflated bytes so far
         tail, kept = deque([rows]), len(rows)  # the last TAIL_BYTES or more: the end of the worksheet
+        last_byte = rows[-1:]  # of the XML so far (a block may inflate to nothing)
         for checkpoint, block in blocks:
             crc = zlib.crc32(block, crc)
-            if b"<!" in block or (tail[-1].endswith(b"<") and block.startswith(b"!")):
+            if b"<!" in block or (last_byte == b"<" and block.startswith(b"!")):
                 raise PartsUnsafe("markup other than elements among the rows")
+            last_byte = block[-1:] or last_byte
             tail.append(block)
             kept += len(block)
             while kept - len(tail[0]) >= TAIL_BYTES:
@@ -281,28 +288,36 @@ class SheetParts:
 
     def _parse(self, part: _Part) -> tuple[tuple[int, int] | None, list[list[Any]]]:
         """A part's first cell and its rows from there: inflated again from its checkpoint, parsed."""
-        pieces = []
-        for checkpoint, block in self._blocks(part.checkpoint):
-            start = checkpoint[2]
-            if start + len(block) > part.begin:
-                pieces.append(block[max(part.begin - start, 0) : part.end - start])
-            if start + len(block) >= part.end:
-                break
-        if not part.last:
-            pieces.append(self.closing)
-        with self._workbook(pieces) as path:
+        with self._workbook(self._rows_of(part)) as path:
             sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0)
             return sheet.start, sheet.to_python(skip_empty_area=True)
 
+    def _rows_of(self, part: _Part) -> Iterator[bytes]:
+        """The part's XML a block at a time (and the worksheet's closing, unless the part ends it)."""
+        for checkpoint, block in self._blocks(part.checkpoint):
+            start = checkpoint[2]
+            if start + len(block) > part.begin:
+                yield block[max(part.begin - start, 0) : part.end - start]
+            if start + len(block) >= part.end:
+                break
+        if not part.last:
+            yield self.closing
+
     @contextlib.contextmanager
-    def _workbook(self, pieces: list[bytes]) -> Iterator[str]:
+    def _workbook(self, pieces: Iterable[bytes]) -> Iterator[str]:
         """A file (removed afterwards) holding the workbook `base` (every part of the original but its
-        worksheets) with the worksheet's opening and `pieces` as its worksheet. calamine reads a file by
-        its path without the interpreter; from a file object it reads through Python (35 ms a part)."""
+        worksheets) with the worksheet's opening and `pieces` as its worksheet, written as they come (a
+        part is never whole in memory). calamine reads a file by its path without the interpreter; from a
+        file object it reads through Python (35 ms a part)."""
         with tempfile.NamedTemporaryFile(prefix=SPILL_PREFIX, suffix=".xlsx", dir=self.directory) as handle:
             handle.write(self.base)
-            with zipfile.ZipFile(handle, "a", zipfile.ZIP_STORED) as archive:
-                archive.writestr(self.info.filename, b"".join([self.prefix, *pieces]))
+            with (
+                zipfile.ZipFile(handle, "a", zipfile.ZIP_STORED) as archive,
+                archive.open(self.info.filename, "w") as entry,
+            ):
+                entry.write(self.prefix)
+                for piece in pieces:
+                    entry.write(piece)
             handle.flush()
             yield handle.name
 
