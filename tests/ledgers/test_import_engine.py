@@ -258,8 +258,8 @@ def test_batch_keeps_the_original_file_and_outcome(town: dict, tmp_path: Path, p
 def test_a_refused_import_keeps_no_copy_of_the_file(
     town: dict, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The CLI's batch copies the file before it is read (the copy is cheap then): a refused file leaves
-    no copy behind in the media storage, nor does one whose write fails; a committed one keeps exactly one."""
+    """A refused file leaves no copy behind in the media storage, nor does one whose write fails (the copy
+    is made before the write's transaction); a committed one keeps exactly one."""
     media = Path(settings.MEDIA_ROOT)
 
     def stored() -> list[Path]:

@@ -161,12 +161,10 @@ def run_import(
     stored = False  # the batch and its rows committed
     try:
         progress(0, None, "正在读取和检查")
-        if commit and batch is None:
-            if kind == LedgerKind.EBIKE:  # its id now: the rows staged during the check name it
-                from ebsafety.ledgers.models import ImportBatch
+        if commit and batch is None and kind == LedgerKind.EBIKE:
+            from ebsafety.ledgers.models import ImportBatch
 
-                reserved_batch = allocate_ids(ImportBatch, 1)[0]
-            unsaved_batch = new_batch(kind, unit, mode, source, user, reserved_batch)
+            reserved_batch = allocate_ids(ImportBatch, 1)[0]  # now: the rows staged during the check name it
         if kind == LedgerKind.EBIKE:
             plan = _plan_columnwise(
                 handler,
@@ -187,6 +185,8 @@ def run_import(
             # database releases the interpreter while it works, so the two share the machine's cores).
             report = _in_background(error_report, outcome) if outcome.rejected_rows else None
             retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
+            if batch is None:  # its copy of the file made outside the transaction, removed if it fails
+                unsaved_batch = new_batch(kind, unit, mode, source, user, reserved_batch)
             with atomic_load(plan.bulk_load, outcome.timings):
                 if batch is None and unsaved_batch is not None:
                     batch = unsaved_batch
@@ -343,10 +343,9 @@ def _plan_rowwise(
 
 
 def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, pk: int | None = None) -> Any:
-    """The batch of a file imported without one (the CLI), with the id reserved for it, if any; not saved
-    yet (it is, in the import's transaction), its copy of the file made. The copy is made before the file
-    is read: after the check, with the import's temporary files still being written back to disk, the
-    kernel throttled the same copy from 0.1 to 1.3 s (a 200 MB CSV)."""
+    """The batch of a file imported without one (the CLI), with the id reserved for it, if any, and its copy
+    of the file; not saved yet (it is, in the import's transaction: `run_import` removes the copy if the
+    transaction fails)."""
     from ebsafety.ledgers.models import ImportBatch
 
     batch = ImportBatch(
