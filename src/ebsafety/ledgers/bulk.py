@@ -330,6 +330,8 @@ def remove_stale_spills(max_age_seconds: int = SPILL_MAX_AGE_SECONDS) -> int:
             removed += 1
         except FileNotFoundError:  # removed meanwhile by its own import
             continue
+        except OSError:  # not ours to remove (another user's, in a shared temporary directory)
+            continue
     return removed
 
 
