@@ -34,44 +34,36 @@ REINDEX_MIN_ROWS = 100_000
 
 
 @contextlib.contextmanager
-def load_settings() -> Iterator[None]:
-    """Connection settings for a bulk load, restored afterwards (SQLite: a larger page cache)."""
+def sqlite_pragmas(**values: int) -> Iterator[None]:
+    """SQLite: the given PRAGMAs set on the connection, restored afterwards (nothing on other databases)."""
     if connection.vendor != "sqlite":
         yield
         return
+    previous = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name}")
+            previous[name] = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            for name, value in previous.items():
+                cursor.execute(f"PRAGMA {name} = {value}")
 
 
-@contextlib.contextmanager
-def index_build_settings() -> Iterator[None]:
+def load_settings() -> contextlib.AbstractContextManager[None]:
+    """Connection settings for a bulk load, restored afterwards (SQLite: a larger page cache)."""
+    return sqlite_pragmas(cache_size=-SQLITE_LOAD_CACHE_KIB)
+
+
+def index_build_settings() -> contextlib.AbstractContextManager[None]:
     """SQLite, while indexes are built: the sorter on the machine's cores (`PRAGMA threads`: up to 4 helper
     threads sort runs of keys in parallel) and a small page cache (the sorter's in-memory runs are sized by
     it; with the load's 32 MB cache the runs outgrow the CPU caches). 1M bikes and owners, 9 indexes on 2
     cores: 4.7 s → 3.1 s (docs/performance.md)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA threads")
-        threads = cursor.fetchone()[0]
-        cursor.execute("PRAGMA cache_size")
-        cache = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA threads = {int(threads)}")
-            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+    return sqlite_pragmas(threads=min(4, os.cpu_count() or 1), cache_size=-SQLITE_SORT_CACHE_KIB)
 
 
 @contextlib.contextmanager
