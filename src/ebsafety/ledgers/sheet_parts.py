@@ -16,8 +16,10 @@ workbook: the worksheet without its rows) before the first row is given out.
 Only the cutting is done here, and only where it is safe: a stored or deflated worksheet member found
 through the workbook's relationships, a `<sheetData>` element, every part starting with a `<row>` that
 carries its row number (Excel, WPS and the usual libraries write it on every row) and no comment, CDATA
-section or declaration among the rows. Anything else, or a worksheet smaller than `SPLIT_MIN_BYTES`, is
-read whole as before.
+section or declaration among the rows. Anything else is read whole (by `reader`): a worksheet smaller than
+`SPLIT_MIN_BYTES`, a damaged or encrypted archive (the whole-sheet reader then says what is wrong), or shared
+strings so large that fewer than `MIN_PARTS` parts of at least 4 times their size would come of it (every
+part parses them again).
 """
 
 from __future__ import annotations
