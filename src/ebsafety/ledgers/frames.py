@@ -451,9 +451,7 @@ def _finish_column(
                 values = values.scatter(positions.filter(phone), digits.cast(dtype))
             if not phone.all():
                 others = ~phone
-                looked_up = _looked_up(
-                    column, floats.filter(others), dtype, parsed, lambda value: ("f", value)
-                )
+                looked_up = _looked_up(column, floats.filter(others), dtype, parsed, _float_key)
                 values = values.scatter(positions.filter(others), looked_up["v"])
                 errors = errors.scatter(positions.filter(others), looked_up["e"])
             present = present.scatter(positions, True)
