@@ -219,7 +219,12 @@ def test_a_corrupt_part_is_refused_as_the_whole_would_be(tmp_path: Path, small_p
         list(reader.iter_rows(SourceFile(path, "broken.xlsx")))
 
 
-def test_closing_early_stops_every_thread(tmp_path: Path, small_parts: None) -> None:
+def test_closing_early_stops_every_thread_and_leaves_no_file(
+    tmp_path: Path, small_parts: None, settings: Any
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spill)
     path = _ledger(tmp_path / "ledger.xlsx", rows=600)
     before = threading.active_count()
     rows = reader._sheet_rows(path)
@@ -227,6 +232,9 @@ def test_closing_early_stops_every_thread(tmp_path: Path, small_parts: None) -> 
     assert threading.active_count() > before
     rows.close()
     assert threading.active_count() == before
+    assert list(spill.iterdir()) == []
+    assert len(list(reader._sheet_rows(path))) > 600  # read to the end: nothing left either
+    assert threading.active_count() == before and list(spill.iterdir()) == []
 
 
 def test_small_worksheets_are_read_whole(tmp_path: Path) -> None:
