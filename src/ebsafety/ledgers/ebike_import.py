@@ -677,12 +677,8 @@ def _registered_people(rows: int) -> People:
         schema={"id_number": pl.String, "name": pl.String, "phone": pl.String, "id": pl.Int64},
         orient="row",
     )
-    by_name = (  # as `people_by_name_phone`: people without an ID number are matched by a phone only
-        frame.filter((pl.col("id_number") == "") & (pl.col("phone") != ""))
-        .sort("id")
-        .unique(["name", "phone"], keep="first", maintain_order=True)
-        .select("name", "phone", "id")
-    )
+    # as `people_by_name_phone`: people without an ID number are matched by a phone only
+    by_name = _first_by_name_phone(frame.filter((pl.col("id_number") == "") & (pl.col("phone") != "")))
     return People([frame.filter(pl.col("id_number") != "").select("id_number", "id")], [by_name], whole=True)
 
 
@@ -775,7 +771,16 @@ def people_by_name_phone(phones: pl.Series) -> pl.DataFrame:
     for part in bulk.chunks(values):
         rows.extend(Person.objects.filter(phone__in=part, id_number="").values_list("name", "phone", "id"))
     frame = pl.DataFrame(rows, schema={"name": pl.String, "phone": pl.String, "id": pl.Int64}, orient="row")
-    return frame.unique(["name", "phone"], keep="first", maintain_order=True)
+    return _first_by_name_phone(frame)
+
+
+def _first_by_name_phone(people: pl.DataFrame) -> pl.DataFrame:
+    """One person per (name, phone): the first registered (lowest id), whatever order the rows came in."""
+    return (
+        people.sort("id")
+        .unique(["name", "phone"], keep="first", maintain_order=True)
+        .select("name", "phone", "id")
+    )
 
 
 __all__ = ["EBikeImport", "dtype_of"]
