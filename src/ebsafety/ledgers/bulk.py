@@ -512,9 +512,8 @@ class SqliteStaging(_OneInFlight):
             # ingest by cache size: 8 MB 5.3 s, 16 MB 4.7 s, 32 MB 4.4 s; 32 MB took the 1M-row CSV
             # import's peak memory to 488 MB (of 500 allowed), 16 MB keeps it at ~450.
             cursor.execute("PRAGMA cache_size = -16384")
-        self.tables: dict[
-            str, list[str]
-        ] = {}  # table → its columns (table order), in the order first written
+        # table → its columns (table order), the tables in the order first written
+        self.tables: dict[str, list[str]] = {}
         self.reserved: dict[str, list[tuple[int, int]]] = {}  # table → the id ranges reserved (first, last)
         self.attached = False
         super().__init__("ebsafety-staging")

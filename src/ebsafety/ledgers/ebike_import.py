@@ -478,22 +478,23 @@ class EBikeImport:
         looked up? (Nothing to compare with while a table is empty: a first census.)"""
         assert isinstance(self.staging, bulk.SqliteStaging)
         stage = connection.ops.quote_name(self.staging.attach())
+        bikes, people = EBike._meta.db_table, Person._meta.db_table
         queries = [
             (
-                "ledgers_ebike",
-                f"SELECT 1 FROM {stage}.ledgers_ebike AS s WHERE EXISTS "
-                "(SELECT 1 FROM main.ledgers_ebike AS m WHERE m.frame_number = s.frame_number) LIMIT 1",
+                bikes,
+                f"SELECT 1 FROM {stage}.{bikes} AS s WHERE EXISTS "
+                f"(SELECT 1 FROM main.{bikes} AS m WHERE m.frame_number = s.frame_number) LIMIT 1",
             ),
             (
-                "ledgers_person",
-                f"SELECT 1 FROM {stage}.ledgers_person AS s WHERE NOT (s.id_number = '') AND EXISTS "
-                "(SELECT 1 FROM main.ledgers_person AS m "
+                people,
+                f"SELECT 1 FROM {stage}.{people} AS s WHERE NOT (s.id_number = '') AND EXISTS "
+                f"(SELECT 1 FROM main.{people} AS m "
                 "WHERE m.id_number = s.id_number AND NOT (m.id_number = '')) LIMIT 1",
             ),
             (
-                "ledgers_person",
-                f"SELECT 1 FROM {stage}.ledgers_person AS s WHERE s.id_number = '' AND s.phone != '' "
-                "AND EXISTS (SELECT 1 FROM main.ledgers_person AS m "
+                people,
+                f"SELECT 1 FROM {stage}.{people} AS s WHERE s.id_number = '' AND s.phone != '' "
+                f"AND EXISTS (SELECT 1 FROM main.{people} AS m "
                 "WHERE m.phone = s.phone AND m.name = s.name AND m.id_number = '') LIMIT 1",
             ),
         ]
