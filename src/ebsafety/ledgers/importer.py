@@ -186,11 +186,10 @@ def run_import(
             report = _in_background(error_report, outcome) if outcome.rejected_rows else None
             retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
             if batch is None:  # its copy of the file made outside the transaction, removed if it fails
-                unsaved_batch = new_batch(kind, unit, mode, source, user, reserved_batch)
+                batch = unsaved_batch = new_batch(kind, unit, mode, source, user, reserved_batch)
             with atomic_load(plan.bulk_load, outcome.timings):
-                if batch is None and unsaved_batch is not None:
-                    batch = unsaved_batch
-                    batch.save(force_insert=batch.pk is not None)  # a reserved id: never an UPDATE
+                if unsaved_batch is not None:  # the CLI's batch: the first row of the transaction
+                    unsaved_batch.save(force_insert=unsaved_batch.pk is not None)  # a reserved id: no UPDATE
                 handler.batch = batch
                 progress(0, max(outcome.accepted, 1), "正在写入")
                 step = time.perf_counter()
