@@ -291,8 +291,12 @@ def test_an_import_leaves_no_temporary_file(town: dict, tmp_path: Path, settings
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spill")
     (tmp_path / "spill").mkdir()
     path = write_xlsx(tmp_path / "台账.xlsx", [bike_row(1)])
+    submitted = path.read_bytes()
     batch = ImportBatch.objects.get(pk=run(town, path).batch_id)
-    assert batch.original_file.read() == path.read_bytes()
+    # the batch's copy (made by the kernel into a temporary upload, renamed into the storage): the
+    # submitted file is left as it was, the copy has the storage's permissions
+    assert batch.original_file.read() == submitted and path.read_bytes() == submitted
+    assert Path(batch.original_file.path).stat().st_mode & 0o777 == settings.FILE_UPLOAD_PERMISSIONS
     assert list((tmp_path / "spill").iterdir()) == []
     empty = write_xlsx(tmp_path / "空.xlsx", [])
     with pytest.raises(ImportRefused, match="没有数据行"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
@@ -351,8 +353,15 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, p
         pk=pk, kind=kind, unit=unit, mode=mode, original_name=source.name[:200], uploaded_by=user
     )
     batch.file_size = source.path.stat().st_size
-    with source.path.open("rb") as handle:  # copied in chunks: a 1M-row file is 100-200 MB
-        batch.original_file.save(source.name, File(handle), save=False)
+    # A 1M-row file is 100-200 MB. Copied by the kernel (`copyfile`: no pass through Python) into a
+    # temporary upload, which the file-system storage then renames into place, as it does with a large
+    # upload (other storages read it in chunks). Django's own chunked copy took 1.3 s for 200 MB.
+    copy = TemporaryUploadedFile(source.name, "application/octet-stream", batch.file_size, None)
+    try:
+        shutil.copyfile(source.path, copy.temporary_file_path())
+        batch.original_file.save(source.name, copy, save=False)
+    finally:
+        copy.close()  # removes the temporary file unless the storage moved it
     return batch
 
 
