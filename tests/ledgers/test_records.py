@@ -233,3 +233,50 @@ def test_ebike_filters(ledgers: dict, personas: dict, client_for: Any) -> None:
     assert frames(unit="NOPE") == set()
     api = token_client(personas["office"]).get("/api/v1/ebikes/", {"unit": "T-B", "limit": 100}).json()
     assert {b["frame_number"] for b in api["results"]} == {"FB0001"}
+
+
+def test_a_frame_number_is_registered_once(ledgers: dict, personas: dict, client_for: Any) -> None:
+    """The frame number's unique index (a constraint of the model): the API and the form check it as the
+    importer normalises it, and say so on the field; the record's own number is not a duplicate."""
+    from django.core.exceptions import ValidationError
+
+    bike = ledgers["bike_a"]
+    spelled_otherwise = f" {bike.frame_number.lower()} "
+    client = token_client(personas["office"])
+    payload = {
+        "unit": bike.unit.code,
+        "owner": bike.owner_id,
+        "plate_kind": "formal",
+        "frame_number": spelled_otherwise,
+        "battery_kind": "lithium",
+        "battery_count": 1,
+        "use": "private",
+    }
+    response = client.post("/api/v1/ebikes/", payload, format="json")
+    assert response.status_code == 400 and response.json()["frame_number"] == ["该车架号已登记。"]
+    created = client.post("/api/v1/ebikes/", {**payload, "frame_number": "NEW-1"}, format="json")
+    assert created.status_code == 201
+    own = client.patch(f"/api/v1/ebikes/{bike.pk}/", {"frame_number": spelled_otherwise}, format="json")
+    assert own.status_code == 200 and own.json()["frame_number"] == bike.frame_number
+    taken = client.patch(f"/api/v1/ebikes/{bike.pk}/", {"frame_number": "new-1"}, format="json")
+    assert taken.status_code == 400 and taken.json()["frame_number"] == ["该车架号已登记。"]
+    # the model's own validation (forms, full_clean) and the database
+    fields = [f.attname for f in EBike._meta.concrete_fields if f.attname != "id"]
+    twin = EBike(**{name: getattr(bike, name) for name in fields})
+    with pytest.raises(ValidationError, match="该车架号已登记"):
+        twin.full_clean()
+    page = client_for(personas["office"]).post(
+        reverse("ledgers:ebike_add"),
+        {
+            "person_name": "王五",
+            "person_phone": "13900000009",
+            "unit": bike.unit.pk,
+            "plate_kind": "formal",
+            "frame_number": spelled_otherwise,
+            "battery_kind": "lithium",
+            "battery_count": 1,
+            "use": "private",
+        },
+    )
+    assert page.status_code == 200 and "该车架号已登记" in page.content.decode()
+    assert EBike.objects.filter(frame_number=bike.frame_number).count() == 1

@@ -91,7 +91,8 @@ def indexes_deferred(model: type[models.Model], incoming: int) -> Iterator[bool]
     census of a town or district), else nothing happens. It runs inside the caller's transaction: a failed
     load rolls the drops back with everything else, and rebuilding a unique index checks it again, so a
     duplicate the importer missed still fails the whole import. Kept: the primary key, SQLite's inline
-    UNIQUE (it cannot be dropped) and, on PostgreSQL, constraints a foreign key relies on. While it runs,
+    UNIQUEs (they cannot be dropped: the ledgers' unique keys are indexes of their own for this reason)
+    and, on PostgreSQL, constraints a foreign key relies on. While it runs,
     other connections read the table as it was (SQLite WAL) or wait for the commit (PostgreSQL's DROP
     INDEX locks the table), so it is reserved for loads that dwarf the table. Yields whether it dropped any.
     """
@@ -507,11 +508,6 @@ class SqliteStaging(_OneInFlight):
             # Throwaway rows: no rollback journal, no fsync (a crash loses nothing the import still needs).
             cursor.execute("PRAGMA journal_mode = OFF")
             cursor.execute("PRAGMA synchronous = OFF")
-            # The table's unique column (the frame number) takes a random insertion into its index per row
-            # (3 of the 5.3 s a million bikes take): the page cache holds much of that index. Bikes'
-            # ingest by cache size: 8 MB 5.3 s, 16 MB 4.7 s, 32 MB 4.4 s; 32 MB took the 1M-row CSV
-            # import's peak memory to 488 MB (of 500 allowed), 16 MB keeps it at ~450.
-            cursor.execute("PRAGMA cache_size = -16384")
         # table → its columns (table order), the tables in the order first written
         self.tables: dict[str, list[str]] = {}
         self.reserved: dict[str, list[tuple[int, int]]] = {}  # table → the id ranges reserved (first, last)
@@ -595,9 +591,10 @@ class SqliteStaging(_OneInFlight):
     def move(self) -> None:
         """Into the main tables, in the order they were first written (owners before bikes). SQLite copies
         the stored records as they are (its transfer optimisation, a third of the time) when foreign keys
-        are off (`atomic_load`) and the destination has no index the staging table lacks — its secondary
-        ones dropped (`indexes_deferred`) and, as its column UNIQUE cannot be dropped, no rows yet: a first
-        census. Otherwise the same statement inserts row by row, with every check."""
+        are off (`atomic_load`) and the destination has no index the staging table lacks: its indexes
+        dropped (`indexes_deferred`: a first census). The staging tables, created as the destination's
+        are, have no index at all, so the ingest only appends. Otherwise the same statement inserts row by
+        row, with every check."""
         self.attach()
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
