@@ -78,3 +78,50 @@ def test_blank_total_and_footer_rows_are_found_as_row_by_row(rows: list[list[str
         if not (is_blank(chunk.rows[i]) or is_total_or_footer(chunk.rows[i]))  # type: ignore[index]
     ]
     assert kept == expected
+
+
+# The CSV fast path: which files take it, and the lines it reads, against the csv module's reading.
+CSV_PIECE = st.sampled_from(["a", ",", "\n", "\r\n", "\r", "中", '"', "\0", "\ufeff", "  "])
+CSV_BYTES = st.one_of(
+    st.lists(CSV_PIECE, max_size=40).map(lambda pieces: "".join(pieces).encode("utf-8")),
+    st.binary(max_size=30),  # anything, including broken UTF-8
+    st.lists(
+        st.one_of(CSV_PIECE.map(str.encode), st.sampled_from([b"\xe4\xb8", b"\xff", b"\xad"])), max_size=30
+    ).map(b"".join),
+)
+
+
+def plain_by_rule(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return '"' not in text and "\0" not in text and text.count("\r") == text.count("\r\n")
+
+
+def lines_by_rule(data: bytes) -> list[str]:
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    if not text:
+        return []
+    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+
+
+@settings(max_examples=400)
+@given(CSV_BYTES, st.integers(min_value=1, max_value=9))
+def test_plain_csv_files_and_their_lines(data: bytes, block: int) -> None:
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from ebsafety.ledgers import frames
+    from ebsafety.ledgers.reader import SourceFile
+
+    with tempfile.TemporaryDirectory() as directory, mock.patch.object(frames, "CSV_BLOCK_BYTES", block):
+        path = Path(directory) / "a.csv"
+        path.write_bytes(data)
+        source = SourceFile(path, "a.csv")
+        plain = frames._plain_utf8_csv(source)
+        assert plain == plain_by_rule(data)
+        if plain:
+            lines = [line for part in frames._csv_lines(source) for line in part.to_list()]
+            assert lines == lines_by_rule(data)
