@@ -31,6 +31,9 @@ from ebsafety.ledgers.reader import RowBatch, SourceFile, UnreadableFile, check_
 from ebsafety.ledgers.specs import Column, LedgerSpec
 
 CHUNK_ROWS = 50_000
+# A mobile number typed as a number (common: clerks type phones into General cells): an integral float in
+# [13000000000, 20000000000) is always valid, and `normalise.mobile` gives its digits.
+TYPED_MOBILE = (1.3e10, 2e10)
 FrameOrSeries = TypeVar("FrameOrSeries", pl.DataFrame, pl.Series)
 PARSED_MEMO_MAX = 20_000  # normaliser answers kept per column across a file's chunks
 CSV_BLOCK_BYTES = 4 << 20  # a block of lines at a time; larger ones add memory, not speed
@@ -438,11 +441,8 @@ def _finish_column(
         if held.any():
             positions = pl.arange(0, length, eager=True).filter(held)
             floats = gathered.filter(held)
-            # A mobile number typed as a number (common: clerks type phones into General cells): an
-            # integral float from 13000000000 to 19999999999 is always valid; `normalise.mobile` gives its
-            # digits.
             phone = (
-                (floats >= 1.3e10) & (floats < 2e10) & (floats.floor() == floats)
+                (floats >= TYPED_MOBILE[0]) & (floats < TYPED_MOBILE[1]) & (floats.floor() == floats)
                 if column.parse is n.mobile
                 else pl.repeat(False, len(floats), eager=True)
             )
@@ -462,12 +462,11 @@ def _finish_column(
         ats: list[int] = []
         typed_values: list[Any] = []
         typed_errors: list[str | None] = []
-        # A mobile number typed as a number (common: clerks type phones into General cells): an integral
-        # float from 13000000000 to 19999999999 is always valid and `normalise.mobile` gives its digits.
-        mobile = column.parse is n.mobile  # as for `numbers` above
+        mobile = column.parse is n.mobile
+        low, high = TYPED_MOBILE
         for position, at in at_of.items():
             value = typed[position]
-            if mobile and value.__class__ is float and 1.3e10 <= value < 2e10 and value.is_integer():
+            if mobile and value.__class__ is float and low <= value < high and value.is_integer():
                 ats.append(at)
                 typed_values.append(str(int(value)))
                 typed_errors.append(None)
