@@ -121,7 +121,7 @@ def test_triage_verify_reward_and_pay_through_the_api(
 
     ledger = api(office).get("/api/v1/tip-rewards/ledger/")
     assert ledger.status_code == 200
-    month = datetime.date.today().replace(day=1).isoformat()
+    month = datetime.date.fromisoformat(TODAY).replace(day=1).isoformat()  # the month it was paid in
     assert ledger.json() == {
         "months": [{"month": month, "count": 1, "amount": "300.00"}],
         "totals": {"count": 1, "amount": "300.00"},
