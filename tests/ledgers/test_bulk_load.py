@@ -4,10 +4,12 @@ file. Small files stand in for a million rows by lowering the thresholds."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gzip
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -548,6 +550,85 @@ def test_a_bulk_load_checks_foreign_keys_once_before_its_commit(town: dict) -> N
         assert cursor.fetchone()[0] == 1
     with bulk.atomic_load(False) as unchecked:
         assert unchecked is False
+
+
+def wal_database(path: Path, rows: int) -> sqlite3.Connection:
+    """A WAL database holding `rows` rows, all of them still in its write-ahead log."""
+    database = sqlite3.connect(path, isolation_level=None)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("PRAGMA wal_autocheckpoint = 0")
+    database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    database.execute("BEGIN")
+    database.executemany("INSERT INTO t (v) VALUES (?)", [(f"row {i}",) for i in range(rows)])
+    database.execute("COMMIT")
+    return database
+
+
+def rows_in_the_database_file(path: Path, copy: Path) -> int:
+    """The rows the database file itself holds (its WAL left out)."""
+    copy.write_bytes(path.read_bytes())
+    with contextlib.closing(sqlite3.connect(copy)) as database:
+        try:
+            return int(database.execute("SELECT COUNT(*) FROM t").fetchone()[0])
+        except sqlite3.OperationalError:  # no such table: it is in the WAL only
+            return 0
+
+
+def test_a_background_checkpoint_copies_the_wal_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    database = wal_database(path, 5000)
+    try:
+        assert rows_in_the_database_file(path, tmp_path / "before.sqlite3") == 0
+        bulk.checkpoint_in_background(str(path))
+        assert bulk.wait_for_checkpoints() > 0
+        assert rows_in_the_database_file(path, tmp_path / "after.sqlite3") == 5000
+        assert bulk.wait_for_checkpoints() == 0  # nothing left to wait for
+    finally:
+        database.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_leaves_its_checkpoint_to_a_thread_after_the_commit(
+    town: dict, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """SQLite in WAL mode: no automatic checkpoint inside the load's commit (the connection's setting is
+    restored after), then one in the background once it is committed; none after a rollback."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    path = tmp_path / "db.sqlite3"  # the test database is in memory: a WAL file stands in for it
+    database = wal_database(path, 100)
+    monkeypatch.setattr(bulk, "_wal_path", lambda: str(path))
+    started: list[str] = []
+    monkeypatch.setattr(bulk, "checkpoint_in_background", started.append)
+
+    def autocheckpoint() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return int(cursor.fetchone()[0])
+
+    before = autocheckpoint()
+    try:
+        with pytest.raises(RuntimeError), bulk.atomic_load(True):
+            Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
+            assert autocheckpoint() == 0
+            raise RuntimeError("the load failed")
+        assert started == [] and autocheckpoint() == before
+        with bulk.atomic_load(True):
+            Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
+            assert autocheckpoint() == 0
+            assert started == []
+        assert started == [str(path)] and autocheckpoint() == before
+        with bulk.atomic_load(False):  # not a bulk load: the commit checkpoints as usual
+            assert autocheckpoint() == before
+        assert started == [str(path)]
+    finally:
+        database.close()
+
+
+def test_the_wal_path_is_none_for_a_database_in_memory(db: None) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    assert bulk._wal_path() is None  # pytest-django's SQLite test database is in memory
 
 
 @pytest.mark.django_db(transaction=True)

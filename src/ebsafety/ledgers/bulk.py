@@ -7,9 +7,12 @@ import contextlib
 import gc
 import io
 import itertools
+import logging
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +34,8 @@ SQLITE_SORT_CACHE_KIB = 2_048  # while indexes are built (`index_build_settings`
 # indexes first and builds them again afterwards: a sorted build is several times faster than a million
 # random insertions into each index.
 REINDEX_MIN_ROWS = 100_000
+
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -270,17 +275,69 @@ def atomic_load(bulk_load: bool, timings: dict[str, float] | None = None) -> Ite
         and not connection.in_atomic_block
         and connection.disable_constraint_checking()
     )
-    try:
-        with transaction.atomic():
-            yield bool(unchecked)
+    wal = _wal_path() if unchecked else None
+    with sqlite_pragmas(wal_autocheckpoint=0) if wal else contextlib.nullcontext():
+        try:
+            with transaction.atomic():
+                yield bool(unchecked)
+                if unchecked:
+                    started = time.perf_counter()
+                    connection.check_constraints()  # IntegrityError on any dangling key: all rolled back
+                    if timings is not None:
+                        timings["write_key_checks_s"] = round(time.perf_counter() - started, 3)
+        finally:
             if unchecked:
-                started = time.perf_counter()
-                connection.check_constraints()  # IntegrityError on any dangling key: all rolled back
-                if timings is not None:
-                    timings["write_key_checks_s"] = round(time.perf_counter() - started, 3)
-    finally:
-        if unchecked:
-            connection.enable_constraint_checking()
+                connection.enable_constraint_checking()
+        if wal:  # committed: the WAL's pages are copied into the database beside the caller's next steps
+            checkpoint_in_background(wal)
+
+
+def _wal_path() -> str | None:
+    """The database file, when the connection writes it through a write-ahead log (not in memory)."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        mode = str(cursor.fetchone()[0]).lower()
+        cursor.execute("PRAGMA main.database_list")  # (seq, name, file); the file is '' in memory
+        path = next((row[2] for row in cursor.fetchall() if row[1] == "main"), "")
+    return path if mode == "wal" and path else None
+
+
+_checkpoints: list[tuple[threading.Thread, dict[str, float]]] = []
+
+
+def checkpoint_in_background(path: str) -> None:
+    """Copy the write-ahead log into the database file on a thread of its own (SQLite's "application-
+    initiated checkpoint"): after a large load, not inside its commit.
+
+    A million-bike census leaves ~500 MB of pages in the WAL. The connection that commits would otherwise
+    copy them into the database and sync it before its COMMIT returns (1–2 s, mostly waiting on the disk).
+    The rows are committed either way: readers find them in the WAL. The checkpoint is PASSIVE: it never
+    waits for, nor blocks, readers and writers; a writer's own automatic checkpoint meanwhile finds the
+    checkpoint lock taken and skips. The thread is not a daemon: a process (the CLI) ends after it."""
+    result: dict[str, float] = {}
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            with contextlib.closing(sqlite3.connect(path)) as database:
+                database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            logger.exception("checkpoint of %s failed (the next one copies the pages)", path)
+        result["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=run, name="ebsafety-checkpoint")
+    _checkpoints.append((thread, result))
+    thread.start()
+
+
+def wait_for_checkpoints() -> float:
+    """Wait for the background checkpoints started so far; returns the seconds they took."""
+    spent = 0.0
+    while _checkpoints:
+        thread, result = _checkpoints.pop(0)
+        thread.join()
+        spent += result.get("seconds", 0.0)
+    return spent
 
 
 def is_bulk_load(model: type[models.Model], incoming: int) -> bool:
