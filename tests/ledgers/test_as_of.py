@@ -18,7 +18,7 @@ from ebsafety.core.models import ChangeRecord
 from ebsafety.core.periods import SHANGHAI, HalfMonth
 from ebsafety.core.scheduler import tick
 from ebsafety.ledgers import as_of
-from ebsafety.ledgers.choices import PlateKind
+from ebsafety.ledgers.choices import ChargingMethod, PlateKind
 from ebsafety.ledgers.models import EBike, LedgerSnapshot
 from ebsafety.ledgers.services import retire
 from tests.ledgers import factories as f
@@ -55,7 +55,11 @@ def test_the_scheduler_freezes_the_period_that_ended_and_later_changes_do_not_sh
 ) -> None:
     with time_machine.travel(at("2026-11-01", "00:06"), tick=False):
         tick()
-    snapshot = LedgerSnapshot.objects.get()
+    # every ledger is frozen (the others are empty here)
+    assert sorted(LedgerSnapshot.objects.values_list("kind", "rows")) == sorted(
+        [("ebike", 4), ("shop", 0), ("recycler", 0), ("platform", 0), ("station", 0), ("rider", 0)]
+    )
+    snapshot = LedgerSnapshot.objects.get(kind="ebike")
     assert snapshot.period_start == OCT_2.start and snapshot.rows == 4
     # after the period: one bike changes plate, one is retired, one is added
     with time_machine.travel(at("2026-11-03"), tick=False):
@@ -110,8 +114,16 @@ def test_a_snapshot_shows_only_what_the_user_may_see(bikes: dict, town: dict, pe
 
 
 def test_freezing_happens_once_and_only_soon_after_the_end(bikes: dict) -> None:
-    assert as_of.freeze_due(at("2026-11-01", "00:05")) == {"period": OCT_2.key, "taken": True, "rows": 4}
+    rows = {"ebike": 4, "shop": 0, "recycler": 0, "platform": 0, "station": 0, "rider": 0}
+    assert as_of.freeze_due(at("2026-11-01", "00:05")) == {"period": OCT_2.key, "taken": True, "rows": rows}
     assert as_of.freeze_due(at("2026-11-01", "09:00"))["taken"] is False
+    # a ledger whose snapshot is missing (removed, or a kind added later) is frozen on the next run
+    LedgerSnapshot.objects.filter(kind="shop").delete()
+    assert as_of.freeze_due(at("2026-11-01", "10:00")) == {
+        "period": OCT_2.key,
+        "taken": True,
+        "rows": {"shop": 0},
+    }
     LedgerSnapshot.objects.all().delete()
     # the scheduler was down for days: the period stays derived rather than frozen with later changes
     assert as_of.freeze_due(at("2026-11-05"))["taken"] is False
@@ -123,17 +135,19 @@ def test_cli_takes_a_snapshot(
 ) -> None:
     with time_machine.travel(at("2026-11-02"), tick=False):
         call_command("ledger", "snapshot", "--period", "2026-10-20")
-        assert "4 辆在册车辆" in capsys.readouterr().out
-        with pytest.raises(CommandError, match="已有期末快照.*--replace"):
+        out = capsys.readouterr().out
+        assert "电动自行车台账快照：4 辆在册车辆" in out and "销售维修门店台账快照：0 条在册记录" in out
+        with pytest.raises(CommandError, match="已有电动自行车台账的期末快照.*--replace"):
             call_command("ledger", "snapshot")
         with django_capture_on_commit_callbacks(execute=True):
             call_command("ledger", "snapshot", "--replace")
-        snapshot = LedgerSnapshot.objects.get()
+        assert LedgerSnapshot.objects.count() == 6  # every ledger, each once
+        snapshot = LedgerSnapshot.objects.get(kind="ebike")
         assert snapshot.period_start == OCT_2.start and snapshot.file.name.endswith(".parquet")
         assert snapshot.file.storage.exists(snapshot.file.name)
         assert (
-            len(list(snapshot.file.storage.listdir("ledgers/snapshots")[1])) == 1
-        )  # the replaced file is gone
+            len(list(snapshot.file.storage.listdir("ledgers/snapshots")[1])) == 6
+        )  # the replaced files are gone
         records = ChangeRecord.objects.filter(object_id=str(snapshot.pk), object_repr=str(snapshot))
         assert sorted(records.values_list("action", flat=True)) == ["create", "update"]
         assert records.get(action="update").source == "cli"
@@ -182,3 +196,127 @@ def test_an_empty_snapshot(db: Any, town: dict, personas: dict) -> None:
     ledger = as_of.ledger_as_of(personas["office"], town["town"], OCT_2)
     assert ledger.exact and ledger.frame.height == 0 and ledger.summary()["total"] == 0
     assert ledger.rows() == [] and list(ledger.export_table())[1:] == []
+
+
+# -- the other ledgers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shops(town: dict) -> dict[str, Any]:
+    with time_machine.travel(at("2026-10-20"), tick=False):
+        made = {
+            "kept": f.ShopFactory(unit=town["a"], name="甲车行", businesses=["sales", "repair"]),
+            "retired_later": f.ShopFactory(unit=town["a1"], name="乙车行"),
+            "elsewhere": f.ShopFactory(unit=town["b"], name="丙车行"),
+        }
+        gone = f.ShopFactory(unit=town["a"], name="早已注销的车行")
+        retire(gone, "moved_away")
+    return made
+
+
+def names(ledger: as_of.AsOfLedger) -> list[str]:
+    return ledger.frame["name"].to_list()
+
+
+def test_another_ledger_as_of_a_period_derived_then_frozen(
+    shops: dict, bikes: dict, town: dict, personas: dict
+) -> None:
+    """The shops' ledger at the end of a period: registered before it ended and not retired by then; the
+    snapshot keeps the values of then, the derived ledger shows today's (and says so)."""
+    office = personas["office"]
+    with time_machine.travel(at("2026-11-03"), tick=False):
+        retire(shops["retired_later"], "moved_away")  # after the period's end: still in its ledger
+        f.ShopFactory(unit=town["a"], name="期末之后开业")
+    derived = as_of.ledger_as_of(office, town["a"], OCT_2, "shop")
+    assert not derived.exact and "推算" in derived.basis and "记录" in derived.basis
+    assert names(derived) == ["甲车行", "乙车行"]  # by unit path, then id
+    kept = derived.frame.row(0, named=True)
+    assert kept["businesses"] == "销售、维修" and kept["unit_code"] == "T-A"
+    assert "phone" not in derived.frame.columns and "credit_code" in derived.frame.columns  # no phones
+    by_unit = sorted([(town["a"].name, 1), (town["a1"].name, 1)])
+    assert derived.summary() == {"total": 2, "by_unit": by_unit, "charging": []}
+    # frozen: a later rename does not show
+    as_of.take_snapshot(OCT_2, at("2026-11-01", "00:05"), kind="shop")
+    shops["kept"].name = "甲车行（已更名）"
+    shops["kept"].save()
+    frozen = as_of.ledger_as_of(office, town["a"], OCT_2, "shop")
+    assert frozen.exact and "在册记录" in frozen.basis
+    assert names(frozen) == ["甲车行", "乙车行"]
+    assert [r["status_now"] for r in frozen.rows()] == ["active", "retired"]
+    # the e-bikes' snapshot is apart: not taken by the shops'
+    assert not as_of.ledger_as_of(office, town["a"], OCT_2).exact
+
+
+def test_another_ledger_is_narrowed_to_what_the_user_may_see(shops: dict, town: dict, personas: dict) -> None:
+    as_of.take_snapshot(OCT_2, at("2026-11-01", "00:05"), kind="shop")
+    assert names(as_of.ledger_as_of(personas["community"], town["b"], OCT_2, "shop")) == ["丙车行"]
+    assert names(as_of.ledger_as_of(personas["community"], town["a"], OCT_2, "shop")) == []
+    everyone = as_of.ledger_as_of(personas["office"], town["town"], OCT_2, "shop")
+    assert sorted(names(everyone)) == ["丙车行", "乙车行", "甲车行"]
+
+
+def test_riders_as_of_a_period_keep_no_id_or_phone(town: dict, personas: dict) -> None:
+    with time_machine.travel(at("2026-10-20"), tick=False):
+        platform = f.PlatformFactory(unit=town["town"], name="快送平台")
+        rider = f.RiderFactory(unit=town["a"], platform=platform, housing_address="幸福里3号")
+    ledger = as_of.ledger_as_of(personas["office"], town["town"], OCT_2, "rider")
+    row = ledger.rows()[0]
+    assert row["name"] == rider.person.name and row["platform"] == "快送平台"
+    assert row["charging_method"] == ChargingMethod.CABINET.label  # its label, as the export writes it
+    assert not {"id_number", "phone"} & set(ledger.frame.columns)
+    assert rider.person.phone not in str(ledger.rows()) and rider.person.id_number not in str(ledger.rows())
+    assert ledger.summary()["charging"] == [(row["charging_method"], 1)]
+    exported = list(ledger.export_table())
+    assert exported[0][0] == "所属单位" and exported[0][-1] == f"{OCT_2.label}期末状态"
+    assert "身份证号" not in exported[0] and exported[1][-1] == "在册"
+
+
+def test_page_export_api_and_cli_of_another_ledger(
+    shops: dict, town: dict, personas: dict, client_for: Any, capsys: Any
+) -> None:
+    client = client_for(personas["office"])
+    url = reverse("ledgers:ledger_as_of")
+    page = client.get(url, {"kind": "shop", "unit": "T-A", "period": OCT_2.key})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "销售维修门店台账" in html and "甲车行" in html and "乙车行" in html and "丙车行" not in html
+    assert 'data-testid="as-of-total">2<' in html
+    exported = client.get(url, {"kind": "shop", "unit": "T-A", "period": OCT_2.key, "export": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    headers = [c.header for c in as_of.columns_of("shop")]
+    assert rows[0] == ["所属单位", *headers, "录入时间", f"{OCT_2.label}期末状态"]
+    assert not {"联系电话", "手机号"} & set(rows[0])
+    assert sorted(r[1] for r in rows[1:]) == ["乙车行", "甲车行"]
+    assert client.get(url, {"kind": "nonsense", "unit": "T-A", "period": OCT_2.key}).status_code == 200
+    api = client.get(
+        "/api/v1/ledger-submissions/as-of/", {"kind": "shop", "unit": "T-A", "period": "2026-10-20"}
+    ).json()
+    assert api["kind"] == "shop" and api["summary"] == {"total": 2} and not api["exact"]
+    assert [item["values"]["name"] for item in api["results"]] == ["甲车行", "乙车行"]
+    assert "phone" not in api["results"][0]["values"]
+    refused = client.get(
+        "/api/v1/ledger-submissions/as-of/", {"kind": "sale", "unit": "T-A", "period": "2026-10-20"}
+    )
+    assert refused.status_code == 400 and "kind" in refused.json()
+    with time_machine.travel(at("2026-11-02"), tick=False):
+        call_command("ledger", "snapshot", "--period", "2026-10-20", "--kind", "shop")
+        assert "销售维修门店台账快照：3 条在册记录" in capsys.readouterr().out
+        assert list(LedgerSnapshot.objects.values_list("kind", flat=True)) == ["shop"]
+        with pytest.raises(CommandError, match="已有销售维修门店台账的期末快照.*--replace"):
+            call_command("ledger", "snapshot", "--period", "2026-10-20", "--kind", "shop")
+        # every ledger: the shops' is skipped with a note, the others are taken
+        call_command("ledger", "snapshot", "--period", "2026-10-20")
+        out = capsys.readouterr().out
+        assert "跳过" in out and "电动自行车台账快照" in out
+        assert LedgerSnapshot.objects.count() == 6
+
+
+def test_the_page_offers_the_ledgers_the_user_may_see(
+    shops: dict, town: dict, personas: dict, client_for: Any
+) -> None:
+    url = reverse("ledgers:ledger_as_of")
+    page = client_for(personas["department"]).get(url)  # market regulation: the shops, not the e-bikes
+    assert page.status_code == 200
+    offered = [value for value, _ in page.context["form"].fields["kind"].choices]
+    assert "shop" in offered and offered == [k for k in as_of.KINDS if k in offered]
+    assert client_for(personas["norole"]).get(url).status_code == 403

@@ -26,6 +26,7 @@ from rest_framework.routers import SimpleRouter
 from ebsafety.core.models import Unit
 from ebsafety.core.periods import HalfMonth, period_for
 from ebsafety.ledgers import as_of, completeness
+from ebsafety.ledgers.as_of import AsOfLedger
 from ebsafety.ledgers.choices import LedgerKind
 from ebsafety.ledgers.models import Submission
 from ebsafety.ledgers.submission_filters import SubmissionFilterSet
@@ -182,51 +183,66 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        parameters=[UNIT_PARAM, OpenApiParameter("period", datetime.date, required=True)],
+        parameters=[
+            UNIT_PARAM,
+            OpenApiParameter("period", datetime.date, required=True),
+            OpenApiParameter(
+                "kind", str, enum=as_of.KINDS, description="台账类型（默认 ebike）；其他台账的各列见 values"
+            ),
+        ],
         responses={200: {"type": "object"}},
     )
     @action(detail=False, url_path="as-of")
     def as_of(self, request: Request) -> Response:
-        """The unit's e-bike ledger as it stood at the end of a period: the period's snapshot when it was
-        frozen (`exact`), else derived from the current records (see `basis`)."""
+        """A unit's ledger (the e-bikes unless `kind` says another) as it stood at the end of a period: the
+        period's snapshot when it was frozen (`exact`), else derived from the current records (see `basis`).
+        The e-bikes' items have their own fields; another ledger's items give the template's columns as
+        text in `values` (no ID or phone numbers)."""
         unit = self._unit(request, required=True)
         assert unit is not None
         day = self._date(request, "period")
         if day is None:
             raise ValidationError({"period": "请指定半月期内的任一日期。"})
+        kind = self._kind(request) or LedgerKind.EBIKE
+        if kind not in as_of.KINDS:
+            raise ValidationError({"kind": f"台账类型应为 {', '.join(as_of.KINDS)} 之一。"})
         period = HalfMonth.containing(day)
-        ledger = as_of.ledger_as_of(request.user, unit, period)
+        ledger = as_of.ledger_as_of(request.user, unit, period, kind)
         page = self.paginate_queryset(range(ledger.frame.height))  # type: ignore[arg-type]
         offset, limit = (page[0], len(page)) if page else (0, None if page is None else 0)
-        items = [
-            {
-                "id": row["id"],
-                "unit": row["unit_code"],
-                "frame_number": row["frame_number"],
-                "plate_kind": row["plate_kind"],
-                "plate_number": row["plate_number"],
-                "is_compliant": row["is_compliant"],
-                "charging_method": row["charging_method"],
-                "status_now": row["status_now"],
-                "created": row["created"].isoformat() if row["created"] else None,
-            }
-            for row in ledger.rows(offset, limit)
-        ]
+        items = [self._as_of_item(ledger, row) for row in ledger.rows(offset, limit)]
         summary = ledger.summary()
+        totals = {"total": summary["total"]}
+        if kind == LedgerKind.EBIKE:
+            totals["non_compliant"] = summary["non_compliant"]
         payload = {
             "unit": unit.code,
+            "kind": kind,
             "period_start": period.key,
             "period_label": period.label,
             "exact": ledger.exact,
             "snapshot_taken_at": ledger.snapshot.taken_at.isoformat() if ledger.snapshot else None,
             "basis": ledger.basis,
-            "summary": {"total": summary["total"], "non_compliant": summary["non_compliant"]},
+            "summary": totals,
         }
         if page is not None:
             response = self.get_paginated_response(items)
             response.data = {**payload, **response.data}
             return response
         return Response({**payload, "results": items})
+
+    @staticmethod
+    def _as_of_item(ledger: AsOfLedger, row: dict[str, Any]) -> dict[str, Any]:
+        item = {
+            "id": row["id"],
+            "unit": row["unit_code"],
+            "status_now": row["status_now"],
+            "created": row["created"].isoformat() if row["created"] else None,
+        }
+        if ledger.kind != LedgerKind.EBIKE:
+            return {**item, "values": {c.key: row[c.key] for c in ledger.columns}}
+        fields = ("frame_number", "plate_kind", "plate_number", "is_compliant", "charging_method")
+        return {**item, **{name: row[name] for name in fields}}
 
 
 router = SimpleRouter()

@@ -1,4 +1,5 @@
-"""The e-bike ledger as it stood at the end of a half-month period ("the ledger as of period P").
+"""A ledger as it stood at the end of a half-month period ("the ledger as of period P"): the e-bikes, and
+the smaller ledgers (shops, recycling sites, platforms, stations, riders) alike.
 
 Exact when the period was frozen: shortly after each period ends, the scheduled job (`freeze_job`, daily at
 00:05) writes every active bike as it stands then to a Parquet file (`LedgerSnapshot`), the way a
@@ -6,9 +7,12 @@ reporting system closes a period. `ebsafety ledger snapshot` takes one by hand (
 missed). A period without a snapshot (before the platform ran, or missed) is still shown, derived from the
 current records and labelled as such (`ESTIMATE_BASIS`).
 
-Both give the same frame (`COLUMNS`), so the page, its summary, its export and the API read one shape. The
-rows a user sees are always narrowed through `EBike.objects.visible_to` (the bikes they may see now) and to
-the chosen unit's subtree (by unit ids: a unit renamed since keeps its bikes).
+Both give the same frame for a ledger, so the page, its summary, its export and the API read one shape:
+`COLUMNS` for the e-bikes (a million rows: read by one SQL query), and for the smaller ledgers (a town's
+hundreds of shops or thousands of riders) the common columns (`COMMON`) and the template's own columns as
+their text, as the export writes them — without ID or phone numbers, as the e-bikes' frame has only the
+owner's name. The rows a user sees are always narrowed through the model's `visible_to` (the records they
+may see now) and to the chosen unit's subtree (by unit ids: a unit renamed since keeps its records).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from ebsafety.core.fetching import INTEGER, TEXT, query_frames
 from ebsafety.core.models import Unit
 from ebsafety.core.periods import HalfMonth, period_for
 from ebsafety.ledgers.choices import BatteryKind, ChargingMethod, LedgerKind, PlateKind, RecordStatus
-from ebsafety.ledgers.models import EBike, LedgerSnapshot
+from ebsafety.ledgers.exporting import MODELS, PERSONAL_KEYS, base_queryset, cell_texts
+from ebsafety.ledgers.models import LedgerSnapshot
+from ebsafety.ledgers.specs import Column, spec_for
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +61,21 @@ FIELDS = {
 }
 INTEGER_FIELDS = {"id", "unit_id", "is_compliant"}
 COLUMNS = list(FIELDS.values())
+# The smaller ledgers' frames: these, then one text column per template column (`columns_of`).
+COMMON = ["id", "unit_id", "unit_path", "unit_code", "unit_name", "created", "status_now"]
+KINDS = list(MODELS)  # the ledgers with an "as of" view and snapshots, e-bikes first
 # A snapshot is taken within this long after its period ends, else the period stays derived.
 FREEZE_WITHIN = datetime.timedelta(days=3)
 
 SNAPSHOT_BASIS = (
-    "期末快照：{taken} 保存的期末（{end} 24:00）在册车辆，各字段为保存时的值{late}。"
+    "期末快照：{taken} 保存的期末（{end} 24:00）在册{things}，各字段为保存时的值{late}。"
     "该期实际上报的原始文件见右侧，可下载核对。"
 )
 # A snapshot taken later than this after the period's end says that the changes in between are in it.
 ON_TIME = datetime.timedelta(hours=1)
 ESTIMATE_BASIS = (
     "该期没有期末快照（系统启用前的期次，或当时未生成），依据现有台账推算：列出在期末（{end} 24:00）之前"
-    "已录入系统、且当时尚未注销（未注销，或注销日期晚于期末）的车辆。各字段为当前值，期末之后的修改不回溯。"
+    "已录入系统、且当时尚未注销（未注销，或注销日期晚于期末）的{things}。各字段为当前值，期末之后的修改不回溯。"
     "该期实际上报的原始文件见右侧，可下载核对。"
 )
 
@@ -96,14 +105,58 @@ def _frame(queryset: Any) -> pl.DataFrame:
     return raw.rename(FIELDS).with_columns(created, pl.col("is_compliant").cast(pl.Boolean))
 
 
+def columns_of(kind: str) -> list[Column]:
+    """The template's columns a smaller ledger's frame keeps: all but ID and phone numbers."""
+    return [c for c in spec_for(kind).columns if c.key not in PERSONAL_KEYS]
+
+
+def _records_frame(kind: str, queryset: Any) -> pl.DataFrame:
+    """A smaller ledger's records as its frame: `COMMON`, then each kept template column as the text the
+    export writes (enumerations as their labels)."""
+    columns = columns_of(kind)
+    local = timezone.get_default_timezone()
+    data: dict[str, list[Any]] = {name: [] for name in COMMON + [c.key for c in columns]}
+    for record in queryset.select_related("unit"):
+        texts = cell_texts(kind, record)
+        unit = record.unit
+        for name, value in zip(
+            COMMON,
+            (record.pk, unit.pk, unit.path, unit.code, unit.name, record.created, record.status),
+            strict=True,
+        ):
+            data[name].append(value)
+        for column in columns:
+            data[column.key].append(str(texts[column.key]))
+    typed: dict[str, pl.DataType] = {
+        "id": pl.Int64(),
+        "unit_id": pl.Int64(),
+        "created": pl.Datetime("us", time_zone=str(local)),
+    }
+    return pl.DataFrame(data, schema={name: typed.get(name, pl.String()) for name in data})
+
+
 @dataclass
 class AsOfLedger:
-    """One unit's e-bike ledger at the end of one period, as a user may see it."""
+    """One unit's ledger of one kind at the end of one period, as a user may see it."""
 
     unit: Unit
     period: HalfMonth
     frame: pl.DataFrame
     snapshot: LedgerSnapshot | None
+    kind: str = LedgerKind.EBIKE
+
+    @property
+    def kind_label(self) -> str:
+        return str(LedgerKind(self.kind).label)
+
+    @property
+    def things(self) -> str:
+        return "车辆" if self.kind == LedgerKind.EBIKE else "记录"
+
+    @property
+    def columns(self) -> list[Column]:
+        """A smaller ledger's template columns in the frame (none for the e-bikes: their own shape)."""
+        return [] if self.kind == LedgerKind.EBIKE else columns_of(self.kind)
 
     @property
     def exact(self) -> bool:
@@ -113,7 +166,7 @@ class AsOfLedger:
     def basis(self) -> str:
         end = self.period.end.strftime("%Y年%m月%d日")
         if self.snapshot is None:
-            return ESTIMATE_BASIS.format(end=end)
+            return ESTIMATE_BASIS.format(end=end, things=self.things)
         taken_at = self.snapshot.taken_at
         taken = timezone.localtime(taken_at).strftime("%Y年%m月%d日 %H:%M")
         late = (
@@ -121,10 +174,18 @@ class AsOfLedger:
             if taken_at - period_end_moment(self.period) <= ON_TIME
             else "（快照晚于期末保存：期末至保存时之间对字段的修改已计入，是否在册仍按期末判断）"
         )
-        return SNAPSHOT_BASIS.format(taken=taken, end=end, late=late)
+        return SNAPSHOT_BASIS.format(taken=taken, end=end, late=late, things=self.things)
 
     def summary(self) -> dict[str, Any]:
-        """Counts: total, non-compliant, by plate kind and by charging method (labels, sorted)."""
+        """Counts: total and by unit; for the e-bikes also non-compliant, by plate kind and by charging
+        method; for the riders by charging method (labels, sorted)."""
+        by_unit = sorted(self.frame.group_by("unit_name").len().iter_rows())
+        if self.kind != LedgerKind.EBIKE:
+            charging = []
+            if "charging_method" in self.frame.columns:  # the riders'
+                grouped = self.frame.group_by("charging_method").len()
+                charging = sorted((value or "未填", n) for value, n in grouped.iter_rows())
+            return {"total": self.frame.height, "by_unit": by_unit, "charging": charging}
         plate_labels = dict(PlateKind.choices)
         charging_labels = dict(ChargingMethod.choices)
 
@@ -136,13 +197,21 @@ class AsOfLedger:
 
         return {
             "total": self.frame.height,
+            "by_unit": by_unit,
             "plates": counts("plate_kind", plate_labels),
             "non_compliant": self.frame.filter(~pl.col("is_compliant")).height,
             "charging": counts("charging_method", charging_labels),
         }
 
     def rows(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """Rows for a page, with the enumerations' labels."""
+        """Rows for a page, with the enumerations' labels (a smaller ledger's: `cells`, its columns' texts in
+        the template's order)."""
+        if self.kind != LedgerKind.EBIKE:
+            keys = [c.key for c in self.columns]
+            return [
+                {**row, "cells": [row[key] for key in keys]}
+                for row in self.frame.slice(offset, limit).iter_rows(named=True)
+            ]
         labels = {
             "plate_kind": dict(PlateKind.choices),
             "battery_kind": dict(BatteryKind.choices),
@@ -158,6 +227,17 @@ class AsOfLedger:
 
     def export_table(self) -> ExportTable:
         """The export (no ID or phone numbers: the owner's name only)."""
+        if self.kind != LedgerKind.EBIKE:
+            status = f"{self.period.label}期末状态"
+            header = ["所属单位", *(c.header for c in self.columns), "录入时间", status]
+            exprs = [
+                pl.col("unit_name"),
+                *(pl.col(c.key) for c in self.columns),
+                pl.col("created").dt.strftime("%Y-%m-%d %H:%M").fill_null(""),
+                pl.lit("在册"),
+            ]
+            frame = self.frame.select(e.alias(h) for e, h in zip(exprs, header, strict=True))
+            return ExportTable(header, lambda: iter([frame]))
         header = [
             "所属单位",
             "小区",
@@ -195,14 +275,14 @@ class AsOfLedger:
         return ExportTable(header, lambda: iter([shaped]))
 
 
-def ledger_as_of(user: Any, unit: Unit, period: HalfMonth) -> AsOfLedger:
-    """The ledger of `unit` (and its subtree) at the end of `period`, narrowed to what `user` may see."""
-    visible = EBike.objects.visible_to(user)
-    snapshot = LedgerSnapshot.objects.filter(kind=LedgerKind.EBIKE, period_start=period.start).first()
+def ledger_as_of(user: Any, unit: Unit, period: HalfMonth, kind: str = LedgerKind.EBIKE) -> AsOfLedger:
+    """The `kind` ledger of `unit` (and its subtree) at the end of `period`, narrowed to what `user` may
+    see."""
+    visible: Any = MODELS[kind].objects.visible_to(user)  # every ledger model has a unit
+    snapshot = LedgerSnapshot.objects.filter(kind=kind, period_start=period.start).first()
     if snapshot is None:
         queryset = _at_period_end(visible.filter(unit__path__startswith=unit.path), period)
-        frame = _frame(queryset.order_by("unit__path", "frame_number"))
-        return AsOfLedger(unit, period, frame, None)
+        return AsOfLedger(unit, period, _current_frame(kind, queryset), None, kind)
     with snapshot.file.open("rb") as handle:
         frame = pl.read_parquet(handle)
     # The unit's subtree by unit ids, not paths: a unit renamed or moved since keeps its bikes.
@@ -214,9 +294,18 @@ def ledger_as_of(user: Any, unit: Unit, period: HalfMonth) -> AsOfLedger:
         frame.drop("status_now")
         .filter(pl.col("unit_id").is_in(subtree.implode()))
         .join(seen.rename({"status": "status_now"}), on="id", how="inner")
-        .sort("unit_path", "frame_number")
+        .sort("unit_path", "frame_number" if kind == LedgerKind.EBIKE else "id")
     )
-    return AsOfLedger(unit, period, frame, snapshot)
+    return AsOfLedger(unit, period, frame, snapshot, kind)
+
+
+def _current_frame(kind: str, queryset: Any) -> pl.DataFrame:
+    """The frame of `queryset`'s records, with their values as they stand now."""
+    if kind == LedgerKind.EBIKE:
+        return _frame(queryset.order_by("unit__path", "frame_number"))
+    # the export's own queryset (its related rows fetched with it), narrowed to these records
+    records = base_queryset(kind).filter(pk__in=queryset.values("pk")).order_by("unit__path", "pk")
+    return _records_frame(kind, records)
 
 
 def _at_period_end(queryset: Any, period: HalfMonth) -> Any:
@@ -237,30 +326,34 @@ class SnapshotRefused(ValueError):
 
 
 def take_snapshot(
-    period: HalfMonth, now: datetime.datetime | None = None, *, replace: bool = False
+    period: HalfMonth,
+    now: datetime.datetime | None = None,
+    *,
+    replace: bool = False,
+    kind: str = LedgerKind.EBIKE,
 ) -> LedgerSnapshot:
-    """Freeze the ledger at the end of `period`: the bikes registered before it ended and not retired by
-    then, with their values as they stand now (so: taken as soon as the period ends). Refuses a period that
-    has not ended, and an existing snapshot unless `replace`. The file is written first and the record
-    switched to it in one transaction; a replaced file is removed after the commit."""
+    """Freeze the `kind` ledger at the end of `period`: the records registered before it ended and not
+    retired by then, with their values as they stand now (so: taken as soon as the period ends). Refuses a
+    period that has not ended, and an existing snapshot unless `replace`. The file is written first and the
+    record switched to it in one transaction; a replaced file is removed after the commit."""
     now = now or timezone.now()
+    label = LedgerKind(kind).label
     if now < period_end_moment(period):
         raise SnapshotRefused(f"{period.label}尚未结束，不能生成期末快照")
-    existing = LedgerSnapshot.objects.filter(kind=LedgerKind.EBIKE, period_start=period.start).first()
+    existing = LedgerSnapshot.objects.filter(kind=kind, period_start=period.start).first()
     if existing is not None and not replace:
         taken = timezone.localtime(existing.taken_at).strftime("%Y-%m-%d %H:%M")
-        raise SnapshotRefused(f"{period.label}已有期末快照（{taken} 保存）", exists=True)
-    queryset = _at_period_end(EBike.objects.all(), period).order_by("unit__path", "frame_number")
-    frame = _frame(queryset)
+        raise SnapshotRefused(f"{period.label}已有{label}台账的期末快照（{taken} 保存）", exists=True)
+    frame = _current_frame(kind, _at_period_end(MODELS[kind].objects.all(), period))
     storage = LedgerSnapshot._meta.get_field("file").storage  # type: ignore[attr-defined]
     with tempfile.TemporaryFile() as handle:
         frame.write_parquet(handle, compression="zstd")
         handle.seek(0)
-        name = storage.save(f"ledgers/snapshots/ebike-{period.key}.parquet", File(handle))
+        name = storage.save(f"ledgers/snapshots/{kind}-{period.key}.parquet", File(handle))
     try:
         with transaction.atomic():
             snapshot, created = LedgerSnapshot.objects.select_for_update().get_or_create(
-                kind=LedgerKind.EBIKE,
+                kind=kind,
                 period_start=period.start,
                 defaults={"taken_at": now, "rows": frame.height, "file": name},
             )
@@ -273,19 +366,22 @@ def take_snapshot(
     except BaseException:
         storage.delete(name)
         raise
-    logger.info("ledger snapshot of %s: %s bikes", period.key, frame.height)
+    logger.info("%s ledger snapshot of %s: %s records", kind, period.key, frame.height)
     return snapshot
 
 
 def freeze_due(now: datetime.datetime | None = None) -> dict[str, Any]:
-    """The scheduled step: snapshot the period that ended last, if not done yet and it ended lately."""
+    """The scheduled step: snapshot every ledger of the period that ended last, if not done yet and it
+    ended lately. Returns the period, whether any was taken, and the rows of each one taken."""
     now = now or timezone.now()
     period = period_for(timezone.localtime(now)).previous()
     end = period_end_moment(period)
-    if LedgerSnapshot.objects.filter(kind=LedgerKind.EBIKE, period_start=period.start).exists():
-        return {"period": period.key, "taken": False}
+    done = set(LedgerSnapshot.objects.filter(period_start=period.start).values_list("kind", flat=True))
+    due = [kind for kind in KINDS if kind not in done]
+    if not due:
+        return {"period": period.key, "taken": False, "rows": {}}
     if not end <= now < end + FREEZE_WITHIN:
-        logger.warning("ledger snapshot of %s not taken: %s is too long after its end", period.key, now)
-        return {"period": period.key, "taken": False}
-    snapshot = take_snapshot(period, now)
-    return {"period": period.key, "taken": True, "rows": snapshot.rows}
+        logger.warning("ledger snapshots of %s not taken: %s is too long after its end", period.key, now)
+        return {"period": period.key, "taken": False, "rows": {}}
+    rows = {kind: take_snapshot(period, now, kind=kind).rows for kind in due}
+    return {"period": period.key, "taken": True, "rows": rows}

@@ -180,22 +180,29 @@ def _rows(kind: str, queryset: QuerySet, *, masked: bool = True) -> Iterator[lis
     spec = spec_for(kind)
     yield [c.header for c in spec.columns]
     for obj in queryset.iterator(chunk_size=2000) if kind != LedgerKind.RIDER else queryset:
-        values = cell_values(kind, obj)
-        row = []
-        for column in spec.columns:
-            value = values.get(column.key)
-            if column.enumeration is not None:
-                value = (
-                    "、".join(_label(column.enumeration, v) for v in value or [])
-                    if column.many
-                    else _label(column.enumeration, value)
-                )
-            elif masked and column.key in PERSONAL_KEYS and value:
-                value = mask_id_number(value) if PERSONAL_KEYS[column.key] == "id" else mask_phone(value)
-            elif isinstance(value, datetime.date):
-                value = value.isoformat()
-            row.append("" if value is None else value)
-        yield row
+        texts = cell_texts(kind, obj, masked=masked)
+        yield [texts[column.key] for column in spec.columns]
+
+
+def cell_texts(kind: str, obj: Any, *, masked: bool = True) -> dict[str, Any]:
+    """The record's cells as the export writes them: enumerations as their labels, dates ISO, empty as "",
+    ID and phone numbers masked (unless not `masked`); numbers stay numbers."""
+    values = cell_values(kind, obj)
+    texts: dict[str, Any] = {}
+    for column in spec_for(kind).columns:
+        value = values.get(column.key)
+        if column.enumeration is not None:
+            value = (
+                "、".join(_label(column.enumeration, v) for v in value or [])
+                if column.many
+                else _label(column.enumeration, value)
+            )
+        elif masked and column.key in PERSONAL_KEYS and value:
+            value = mask_id_number(value) if PERSONAL_KEYS[column.key] == "id" else mask_phone(value)
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        texts[column.key] = "" if value is None else value
+    return texts
 
 
 EBIKE_EXPORT_FIELDS = (

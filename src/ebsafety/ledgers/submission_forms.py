@@ -169,15 +169,22 @@ class PeriodFilterForm(AreaFormMixin, forms.Form):
 
 
 class AsOfForm(AreaFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="台账", required=False)
     unit = forms.ModelChoiceField(label="单位（含下级）", queryset=Unit.objects.none(), to_field_name="code")
     period = forms.ChoiceField(label="截至半月期期末")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, kinds: list[str], **kwargs: Any) -> None:
+        """`kinds`: the ledgers the user may see, the first the default."""
         super().__init__(*args, **kwargs)
+        self.default_kind = kinds[0]
+        choice_field(self, "kind").choices = [(k, LedgerKind(k).label) for k in kinds]
         self.narrow_units(user)
         choice_field(self, "period").choices = period_choices(self.data, recent_periods(24, ahead=0))
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or self.default_kind
 
     def clean_period(self) -> HalfMonth:
         return HalfMonth.parse(self.cleaned_data["period"])

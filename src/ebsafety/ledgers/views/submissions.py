@@ -19,13 +19,16 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views import View
 
 from ebsafety.core import exports
+from ebsafety.core.choices import Action
 from ebsafety.core.periods import HalfMonth, period_for
+from ebsafety.core.scoping import allowed_actions
 from ebsafety.core.views import generic
 from ebsafety.ledgers import as_of, completeness
 from ebsafety.ledgers.choices import LedgerKind, PeriodStatus
@@ -369,28 +372,40 @@ def outcome_changes(batch: ImportBatch) -> dict[str, dict[str, Any]]:
 
 
 class LedgerAsOfView(generic.ScopedMixin, View):
-    """The e-bike ledger of a unit as it stood at the end of a period (`ledgers.as_of`)."""
+    """A ledger of a unit as it stood at the end of a period (`ledgers.as_of`): the e-bikes by default, or
+    any other ledger the user may see."""
 
-    model = EBike
+    model: type[Any] = EBike
     paginate_by = 100
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Any ledger the user may see opens the page (a department may see shops and not e-bikes).
+        self.kinds = [k for k in as_of.KINDS if Action.VIEW in allowed_actions(request.user, MODELS[k])]
+        if self.kinds and request.user.is_authenticated:
+            self.model = MODELS[self.kinds[0]]
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        initial = {"period": period_for(timezone.localdate()).previous().key}
+        initial = {"period": period_for(timezone.localdate()).previous().key, "kind": self.kinds[0]}
         data = request.GET if "unit" in request.GET else None
-        form = AsOfForm(data, user=request.user, initial=initial)
+        form = AsOfForm(data, user=request.user, kinds=self.kinds, initial=initial)
         context: dict[str, Any] = {"form": form}
         if form.is_bound and form.is_valid():
             unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
-            ledger = as_of.ledger_as_of(request.user, unit, period)
+            kind = form.cleaned_data["kind"]
+            ledger = as_of.ledger_as_of(request.user, unit, period, kind)
             fmt = request.GET.get("export")
             if fmt:
                 return export_response(
-                    ledger.export_table(), fmt, f"台账截至{period.label}", f"ebikes-{period.key}"
+                    ledger.export_table(),
+                    fmt,
+                    f"{ledger.kind_label}台账截至{period.label}",
+                    f"{kind}s-{period.key}",
                 )
             page = Paginator(range(ledger.frame.height), self.paginate_by).get_page(request.GET.get("page"))
             submissions = (
                 Submission.objects.visible_to(request.user)
-                .filter(period_start=period.start, kind=LedgerKind.EBIKE, unit__path__startswith=unit.path)
+                .filter(period_start=period.start, kind=kind, unit__path__startswith=unit.path)
                 .select_related("unit", "batch")
                 .order_by("unit__path")
             )
@@ -398,6 +413,7 @@ class LedgerAsOfView(generic.ScopedMixin, View):
             query.pop("page", None)
             query.pop("export", None)
             context.update(
+                ledger=ledger,
                 unit=unit,
                 period=period,
                 page=page,

@@ -14,7 +14,7 @@ from ebsafety.core.choices import Action
 from ebsafety.core.management.base import ScopedCommand
 from ebsafety.core.models import Unit
 from ebsafety.core.privacy import may_unmask
-from ebsafety.ledgers.choices import ImportMode
+from ebsafety.ledgers.choices import ImportMode, LedgerKind
 from ebsafety.ledgers.exporting import (
     MODELS,
     base_queryset,
@@ -55,11 +55,16 @@ class Command(ScopedCommand):
             p.add_argument("--user", help="act as this user (their scope applies)")
         snap = sub.add_parser(
             "snapshot",
-            help="freeze the e-bike ledger as the ledger at the end of a half-month period (system only; "
-            "the scheduler does it at 00:05 after each period)",
+            help="freeze the ledgers as they stand at the end of a half-month period (system only; the "
+            "scheduler does it at 00:05 after each period)",
         )
         snap.add_argument(
             "--period", help="any day of the period (YYYY-MM-DD); default: the period that ended last"
+        )
+        snap.add_argument(
+            "--kind",
+            choices=list(MODELS),
+            help="only this ledger (default: every ledger; those with a snapshot already are skipped)",
         )
         snap.add_argument("--replace", action="store_true", help="replace the period's existing snapshot")
 
@@ -122,16 +127,29 @@ class Command(ScopedCommand):
         else:
             period = period_for(timezone.localdate()).previous()
         now = timezone.now()
-        try:
-            snapshot = take_snapshot(period, now, replace=options["replace"])
-        except SnapshotRefused as exc:
-            hint = "；如需重新生成请加 --replace" if exc.exists else ""
-            raise CommandError(f"{exc}{hint}") from exc
-        self.stdout.write(f"已生成{period.label}期末台账快照：{snapshot.rows} 辆在册车辆")
+        kinds = [options["kind"]] if options.get("kind") else list(MODELS)
+        taken, existing = 0, []
+        for kind in kinds:
+            try:
+                snapshot = take_snapshot(period, now, replace=options["replace"], kind=kind)
+            except SnapshotRefused as exc:
+                if not exc.exists:  # the period has not ended: no ledger can be frozen
+                    raise CommandError(str(exc)) from exc
+                existing.append(str(exc))
+                continue
+            taken += 1
+            label = LedgerKind(kind).label
+            unit_word = "辆在册车辆" if kind == LedgerKind.EBIKE else "条在册记录"
+            counted = f"{snapshot.rows} {unit_word}"
+            self.stdout.write(f"已生成{period.label}期末{label}台账快照：{counted}")
+        if existing and not taken:
+            raise CommandError(f"{'；'.join(existing)}；如需重新生成请加 --replace")
+        for refusal in existing:
+            self.stdout.write(self.style.WARNING(f"跳过：{refusal}（如需重新生成请加 --replace）"))
         if now - period_end_moment(period) > FREEZE_WITHIN:
             self.stdout.write(
                 self.style.WARNING(
-                    "注意：快照晚于期末保存，期末之后对车辆字段的修改已计入（是否在册仍按期末判断），"
+                    "注意：快照晚于期末保存，期末之后对台账字段的修改已计入（是否在册仍按期末判断），"
                     "页面会如实说明。"
                 )
             )
