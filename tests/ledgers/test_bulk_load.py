@@ -10,8 +10,10 @@ import gzip
 import json
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -591,8 +593,9 @@ def test_a_background_checkpoint_copies_the_wal_into_the_database_file(tmp_path:
 def test_a_bulk_load_leaves_its_checkpoint_to_a_thread_after_the_commit(
     town: dict, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    """SQLite in WAL mode: no automatic checkpoint inside the load's commit (the connection's setting is
-    restored after), then one in the background once it is committed; none after a rollback."""
+    """SQLite in WAL mode: no automatic checkpoint inside the load's commit, then one in the background
+    once it is committed (none after a rollback). The load's connection checkpoints nothing itself until
+    that one has ended (else its next commit could copy the whole WAL inline first)."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's write-ahead log")
     path = tmp_path / "db.sqlite3"  # the test database is in memory: a WAL file stands in for it
@@ -617,12 +620,80 @@ def test_a_bulk_load_leaves_its_checkpoint_to_a_thread_after_the_commit(
             Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
             assert autocheckpoint() == 0
             assert started == []
-        assert started == [str(path)] and autocheckpoint() == before
+        assert started == [str(path)]
+        Person.objects.create(name="乙", phone="13800000001", unit=town["a"])  # e.g. the job's status
+        assert autocheckpoint() == 0  # still: the background checkpoint may not hold its lock yet
+        assert bulk.wait_for_checkpoints() == 0  # (the thread was stubbed: nothing to wait for)
+        assert autocheckpoint() == before
         with bulk.atomic_load(False):  # not a bulk load: the commit checkpoints as usual
             assert autocheckpoint() == before
         assert started == [str(path)]
     finally:
         database.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loads_connection_checkpoints_again_once_the_background_one_ended(
+    town: dict, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A real thread on a real WAL file: while it runs the load's connection keeps from checkpointing;
+    the next load (or `wait_for_checkpoints`) finds it ended and restores the connection's setting."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    path = tmp_path / "db.sqlite3"
+    database = wal_database(path, 20_000)
+    monkeypatch.setattr(bulk, "_wal_path", lambda: str(path))
+    release = threading.Event()
+    real_connect = sqlite3.connect
+
+    def slow_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        release.wait(10)  # the checkpoint "runs" until the test lets it go on
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(bulk.sqlite3, "connect", slow_connect)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            before = cursor.fetchone()[0]
+        with bulk.atomic_load(True):
+            Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
+        bulk.restore_autocheckpoint()  # the checkpoint is still running: nothing changes
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 0
+        release.set()
+        assert bulk.wait_for_checkpoints() > 0
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == before
+        assert rows_in_the_database_file(path, tmp_path / "after.sqlite3") == 20_000
+    finally:
+        release.set()
+        bulk.wait_for_checkpoints()
+        database.close()
+
+
+def test_a_checkpoint_of_a_database_gone_creates_no_empty_file(tmp_path: Path, caplog: Any) -> None:
+    missing = tmp_path / "moved.sqlite3"
+    bulk.checkpoint_in_background(str(missing))
+    bulk.wait_for_checkpoints()
+    assert not missing.exists() and "checkpoint of" in caplog.text
+
+
+def test_the_wal_path_of_a_file_database(db: None, tmp_path: Path) -> None:
+    """`_wal_path` on a real WAL file (the test database is in memory), through Django's own backend."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    path = tmp_path / "db.sqlite3"
+    wal_database(path, 1).close()
+    wrapper = DatabaseWrapper({**connection.settings_dict, "NAME": str(path)})
+    try:
+        with mock.patch.object(bulk, "connection", wrapper):
+            assert bulk._wal_path() == str(path)
+    finally:
+        wrapper.close()
 
 
 def test_the_wal_path_is_none_for_a_database_in_memory(db: None) -> None:

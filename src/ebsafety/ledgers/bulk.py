@@ -269,27 +269,33 @@ def atomic_load(bulk_load: bool, timings: dict[str, float] | None = None) -> Ite
     row as before. Yields whether the per-row checks were off."""
     from django.db import transaction
 
+    restore_autocheckpoint()  # an earlier load's checkpoint has ended: this connection checkpoints again
     unchecked = (
         bulk_load
         and connection.vendor == "sqlite"
         and not connection.in_atomic_block
         and connection.disable_constraint_checking()
     )
-    wal = _wal_path() if unchecked else None
-    with sqlite_pragmas(wal_autocheckpoint=0) if wal else contextlib.nullcontext():
-        try:
-            with transaction.atomic():
-                yield bool(unchecked)
-                if unchecked:
-                    started = time.perf_counter()
-                    connection.check_constraints()  # IntegrityError on any dangling key: all rolled back
-                    if timings is not None:
-                        timings["write_key_checks_s"] = round(time.perf_counter() - started, 3)
-        finally:
+    wal = None
+    try:
+        wal = _wal_path() if unchecked else None
+        if wal:
+            _pause_autocheckpoint()
+        with transaction.atomic():
+            yield bool(unchecked)
             if unchecked:
-                connection.enable_constraint_checking()
-        if wal:  # committed: the WAL's pages are copied into the database beside the caller's next steps
-            checkpoint_in_background(wal)
+                started = time.perf_counter()
+                connection.check_constraints()  # IntegrityError on any dangling key: all rolled back
+                if timings is not None:
+                    timings["write_key_checks_s"] = round(time.perf_counter() - started, 3)
+    except BaseException:
+        restore_autocheckpoint(pending_ok=True)  # nothing committed: nothing to copy later
+        raise
+    finally:
+        if unchecked:
+            connection.enable_constraint_checking()
+    if wal:  # committed: the WAL's pages are copied into the database beside the caller's next steps
+        checkpoint_in_background(wal)
 
 
 def _wal_path() -> str | None:
@@ -302,7 +308,42 @@ def _wal_path() -> str | None:
     return path if mode == "wal" and path else None
 
 
+# The load's connection checkpoints nothing itself while its background checkpoint may still run: restored,
+# the next commit on it (the job's status, a progress update) would copy the whole WAL inline whenever it
+# came before the thread had taken the checkpoint lock. Kept on the connection object: (the sqlite3
+# connection it was set on, the value before).
+AUTOCHECKPOINT_STATE = "_ebsafety_autocheckpoint"
+
+
+def _pause_autocheckpoint() -> None:
+    if getattr(connection, AUTOCHECKPOINT_STATE, None) is None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            previous = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
+        setattr(connection, AUTOCHECKPOINT_STATE, (connection.connection, previous))
+
+
+def restore_autocheckpoint(pending_ok: bool = False) -> None:
+    """This thread's connection checkpoints automatically again, as before its last large load, once no
+    background checkpoint is running (or at once with `pending_ok`). A connection closed since is left
+    alone: the new one has SQLite's default."""
+    state = getattr(connection, AUTOCHECKPOINT_STATE, None)
+    if state is None:
+        return
+    raw, previous = state
+    if raw is connection.connection:
+        with _checkpoints_lock:
+            running = any(thread.is_alive() for thread, _ in _checkpoints)
+        if running and not pending_ok:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
+    setattr(connection, AUTOCHECKPOINT_STATE, None)
+
+
 _checkpoints: list[tuple[threading.Thread, dict[str, float]]] = []
+_checkpoints_lock = threading.Lock()
 
 
 def checkpoint_in_background(path: str) -> None:
@@ -312,31 +353,46 @@ def checkpoint_in_background(path: str) -> None:
     A million-bike census leaves ~500 MB of pages in the WAL. The connection that commits would otherwise
     copy them into the database and sync it before its COMMIT returns (1–2 s, mostly waiting on the disk).
     The rows are committed either way: readers find them in the WAL. The checkpoint is PASSIVE: it never
-    waits for, nor blocks, readers and writers; a writer's own automatic checkpoint meanwhile finds the
-    checkpoint lock taken and skips. The thread is not a daemon: a process (the CLI) ends after it."""
+    waits for, nor blocks, readers and writers. Best effort: another connection's automatic checkpoint that
+    took the lock first does the copy instead (this one then reports busy, logged), and one that comes
+    while this runs finds the lock taken and skips (SQLite calls no busy handler for it). The load's own
+    connection checkpoints nothing until this ends (`restore_autocheckpoint`). The thread is not a daemon:
+    a process (the CLI) ends after it."""
     result: dict[str, float] = {}
 
     def run() -> None:
         started = time.perf_counter()
         try:
-            with contextlib.closing(sqlite3.connect(path)) as database:
-                database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # mode=rw: a database moved or removed meanwhile is not created empty
+            target = f"{Path(path).resolve().as_uri()}?mode=rw"
+            with contextlib.closing(sqlite3.connect(target, uri=True)) as database:
+                busy, frames, copied = database.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            result["busy"] = busy
+            if busy:
+                logger.info(
+                    "checkpoint of %s: %s of %s pages copied, the rest by another", path, copied, frames
+                )
         except sqlite3.Error:
             logger.exception("checkpoint of %s failed (the next one copies the pages)", path)
         result["seconds"] = time.perf_counter() - started
 
     thread = threading.Thread(target=run, name="ebsafety-checkpoint")
-    _checkpoints.append((thread, result))
+    with _checkpoints_lock:
+        _checkpoints[:] = [(t, r) for t, r in _checkpoints if t.is_alive()]  # a worker runs for months
+        _checkpoints.append((thread, result))
     thread.start()
 
 
 def wait_for_checkpoints() -> float:
-    """Wait for the background checkpoints started so far; returns the seconds they took."""
+    """Wait for the background checkpoints started so far; returns the seconds they took. This thread's
+    connection then checkpoints automatically again."""
+    with _checkpoints_lock:
+        pending, _checkpoints[:] = list(_checkpoints), []
     spent = 0.0
-    while _checkpoints:
-        thread, result = _checkpoints.pop(0)
+    for thread, result in pending:
         thread.join()
         spent += result.get("seconds", 0.0)
+    restore_autocheckpoint()
     return spent
 
 
