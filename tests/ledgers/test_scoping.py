@@ -45,3 +45,19 @@ def test_department_sees_only_the_people_behind_its_sector_records(ledgers: dict
     assert set(Person.objects.visible_to(personas["department"])) == {ledgers["sale_a"].buyer}
     # locality keeps the tree rule
     assert ledgers["bike_a"].owner in Person.objects.visible_to(personas["locality"])
+
+
+def test_may_reach_agrees_with_what_restrict_gives(ledgers: dict, personas: dict) -> None:
+    """`may_reach` (no query) is true exactly when some membership could give rows; checked against the
+    querysets on the ledgers' fixtures, where every reachable ledger holds rows."""
+    from ebsafety.core.scoping import may_reach
+    from ebsafety.ledgers.exporting import MODELS
+
+    market = personas["department"]
+    assert may_reach(market, Shop) and not may_reach(market, EBike)
+    assert may_reach(personas["office"], EBike) and not may_reach(personas["norole"], EBike)
+    for persona in ("office", "department", "locality", "platform", "norole"):
+        user = personas[persona]
+        for model in MODELS.values():
+            if not may_reach(user, model):
+                assert not model.objects.visible_to(user).exists(), (persona, model)

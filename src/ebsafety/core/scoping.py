@@ -111,6 +111,23 @@ def has_any_role(user: Any) -> TypeGuard[User]:
     )
 
 
+def may_reach(user: Any, model: type[models.Model], action: str = Action.VIEW) -> bool:
+    """Could `restrict` give `user` any row of `model` for `action`? Decided from the memberships alone (no
+    query): a role granting the action whose reach is not nothing — a department sees a ledger only through
+    its sectors or its own records, which `allowed_actions` (the roles alone) does not tell."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    role_actions: dict[str, frozenset[str]] = getattr(model, "role_actions", {})
+    if getattr(model, "scope_owner_field", None) and user.active_memberships():
+        return True
+    return any(
+        action in role_actions.get(m.role, frozenset()) and membership_q(model, m) != NOTHING
+        for m in user.active_memberships()
+    )
+
+
 def allowed_actions(user: Any, model: type[models.Model]) -> set[str]:
     """Actions any of the user's roles grants on `model` somewhere (for showing buttons and menus)."""
     if user is None or not user.is_authenticated:

@@ -26,9 +26,8 @@ from django.utils import timezone
 from django.views import View
 
 from ebsafety.core import exports
-from ebsafety.core.choices import Action
 from ebsafety.core.periods import HalfMonth, period_for
-from ebsafety.core.scoping import allowed_actions
+from ebsafety.core.scoping import may_reach
 from ebsafety.core.views import generic
 from ebsafety.ledgers import as_of, completeness
 from ebsafety.ledgers.choices import LedgerKind, PeriodStatus
@@ -380,7 +379,7 @@ class LedgerAsOfView(generic.ScopedMixin, View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Any ledger the user may see opens the page (a department may see shops and not e-bikes).
-        self.kinds = [k for k in as_of.KINDS if Action.VIEW in allowed_actions(request.user, MODELS[k])]
+        self.kinds = [k for k in as_of.KINDS if may_reach(request.user, MODELS[k])]
         if self.kinds and request.user.is_authenticated:
             self.model = MODELS[self.kinds[0]]
         return super().dispatch(request, *args, **kwargs)
