@@ -1,11 +1,12 @@
 """API of the half-month submissions (read only): the submissions, the completeness table, the reporters
-still missing, and the e-bike ledger as of a period. Mounted under /api/v1/ by `ledgers.api_urls`.
+still missing, and a ledger as of a period. Mounted under /api/v1/ by `ledgers.api_urls`.
 
 - GET ledger-submissions/                 every submission the caller may see (filters as the list page)
 - GET ledger-submissions/{id}/            one submission with all the batches that counted for it
 - GET ledger-submissions/table/           ?unit=CODE&kind=K&date_from=D&date_to=D → the completeness table
 - GET ledger-submissions/missing/         ?unit=CODE&kind=K&period=D&previous=1 → reporters still missing
-- GET ledger-submissions/as-of/           ?unit=CODE&period=D → the e-bike ledger at the end of the period
+- GET ledger-submissions/as-of/           ?unit=CODE&period=D&kind=K → a ledger (default: the e-bikes) at the
+                                          end of the period
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 the smaller ledgers (shops, recycling sites, platforms, stations, riders) alike.
 
 Exact when the period was frozen: shortly after each period ends, the scheduled job (`freeze_job`, daily at
-00:05) writes every active bike as it stands then to a Parquet file (`LedgerSnapshot`), the way a
-reporting system closes a period. `ebsafety ledger snapshot` takes one by hand (a period the scheduler
-missed). A period without a snapshot (before the platform ran, or missed) is still shown, derived from the
-current records and labelled as such (`ESTIMATE_BASIS`).
+00:05) writes every active record of each ledger as it stands then to a Parquet file per ledger
+(`LedgerSnapshot`), the way a reporting system closes a period. `ebsafety ledger snapshot` takes them by
+hand (a period the scheduler missed). A period without a snapshot (before the platform ran, or missed) is
+still shown, derived from the current records and labelled as such (`ESTIMATE_BASIS`).
 
 Both give the same frame for a ledger, so the page, its summary, its export and the API read one shape:
 `COLUMNS` for the e-bikes (a million rows: read by one SQL query), and for the smaller ledgers (a town's
@@ -155,8 +155,11 @@ class AsOfLedger:
 
     @property
     def columns(self) -> list[Column]:
-        """A smaller ledger's template columns in the frame (none for the e-bikes: their own shape)."""
-        return [] if self.kind == LedgerKind.EBIKE else columns_of(self.kind)
+        """A smaller ledger's template columns in the frame (none for the e-bikes: their own shape). A
+        snapshot taken before a column joined the template lacks it: only those it has."""
+        if self.kind == LedgerKind.EBIKE:
+            return []
+        return [c for c in columns_of(self.kind) if c.key in self.frame.columns]
 
     @property
     def exact(self) -> bool:
@@ -179,7 +182,9 @@ class AsOfLedger:
     def summary(self) -> dict[str, Any]:
         """Counts: total and by unit; for the e-bikes also non-compliant, by plate kind and by charging
         method; for the riders by charging method (labels, sorted)."""
-        by_unit = sorted(self.frame.group_by("unit_name").len().iter_rows())
+        # by unit (two units may share a name), in the tree's order
+        grouped = self.frame.group_by("unit_path", "unit_name").len().sort("unit_path")
+        by_unit = [(name, n) for _, name, n in grouped.iter_rows()]
         if self.kind != LedgerKind.EBIKE:
             charging = []
             if "charging_method" in self.frame.columns:  # the riders'
@@ -381,7 +386,10 @@ def freeze_due(now: datetime.datetime | None = None) -> dict[str, Any]:
     if not due:
         return {"period": period.key, "taken": False, "rows": {}}
     if not end <= now < end + FREEZE_WITHIN:
-        logger.warning("ledger snapshots of %s not taken: %s is too long after its end", period.key, now)
+        # a warning when the period was missed altogether; a ledger frozen later than the others (added to
+        # the platform since) is only noted, not warned about every day until the next period
+        log = logger.info if done else logger.warning
+        log("ledger snapshots %s of %s not taken: %s is too long after its end", due, period.key, now)
         return {"period": period.key, "taken": False, "rows": {}}
     rows = {kind: take_snapshot(period, now, kind=kind).rows for kind in due}
     return {"period": period.key, "taken": True, "rows": rows}
