@@ -48,12 +48,33 @@ class RetirableModel(BaseModel):
         abstract = True
 
 
-class Shop(RetirableModel):
-    """A shop that sells, repairs or modifies e-bikes or sells batteries."""
+class Business(RetirableModel):
+    """What a shop and a recycling site both are: a named business with its credit code, address and
+    contact, watched by one sector's department. Each declares its own unit and department keys (their
+    reverse names differ) and its own constraints."""
 
     name = models.CharField("名称", max_length=100)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
+    contact = models.CharField("联系人", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    scope_department_path: ClassVar[str | None] = "department"
+    personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
+
+    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
+
+    class Meta:
+        abstract = True
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Shop(Business):
+    """A shop that sells, repairs or modifies e-bikes or sells batteries."""
+
     unit = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="shops")
     department = models.ForeignKey(
         Department,
@@ -64,19 +85,12 @@ class Shop(RetirableModel):
         related_name="shops",
     )
     businesses = models.JSONField("经营范围", default=list, blank=True)
-    contact = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
 
-    scope_department_path: ClassVar[str | None] = "department"
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.MARKET})
-    personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
 
-    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
-
-    class Meta:
+    class Meta(Business.Meta):
         verbose_name = "门店"
         verbose_name_plural = "门店"
-        ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -87,19 +101,13 @@ class Shop(RetirableModel):
         ]
         indexes = [models.Index(fields=["unit", "status"], name="shop_unit_status")]  # scoped lists
 
-    def __str__(self) -> str:
-        return self.name
-
     def get_absolute_url(self) -> str:
         return reverse("ledgers:shop_detail", args=[self.pk])
 
 
-class RecyclingSite(RetirableModel):
+class RecyclingSite(Business):
     """A site that collects or stores used e-bike batteries."""
 
-    name = models.CharField("名称", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
     unit = models.ForeignKey(
         Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="recycling_sites"
     )
@@ -113,19 +121,12 @@ class RecyclingSite(RetirableModel):
     )
     licence_number = models.CharField("危险废物经营许可证编号", max_length=50, blank=True)
     licence_valid_until = models.DateField("许可证有效期至", null=True, blank=True)
-    contact = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
 
-    scope_department_path: ClassVar[str | None] = "department"
     scope_sectors: ClassVar[frozenset[str]] = frozenset({Sector.RECYCLING})
-    personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
 
-    scope_q_for_membership = ledger_scoping.platform_nothing  # platform accounts (see ledgers/scoping.py)
-
-    class Meta:
+    class Meta(Business.Meta):
         verbose_name = "蓄电池回收储存场所"
         verbose_name_plural = "蓄电池回收储存场所"
-        ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -134,9 +135,6 @@ class RecyclingSite(RetirableModel):
                 violation_error_message="该统一社会信用代码已登记。",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("ledgers:recyclingsite_detail", args=[self.pk])
