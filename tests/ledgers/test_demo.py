@@ -80,6 +80,9 @@ def test_demo_town_ledgers(demo_town: list[Unit]) -> None:
     admin = User.objects.create(username="demo-as-of", is_superuser=True)
     at_census = ledger_as_of(admin, demo_town[0], census).frame.height
     assert 5_000 < at_census < 25_000  # registered by the census deadline; the rest came later
+    # the other ledgers came in with the census
+    for kind, model in (("shop", Shop), ("station", Station), ("rider", Rider), ("platform", Platform)):
+        assert ledger_as_of(admin, demo_town[0], census, kind).frame.height == model.objects.count(), kind
     assert not EBike.objects.filter(created__gt=timezone.now()).exists()
 
 

@@ -155,15 +155,22 @@ class TownLedgers:
         riders = self.build_riders(stations)
         self.build_bikes(self.size["bikes"] - len(self.bikes), shops)
         self.write(riders, shops)
+        # the businesses came in with the census too (the ORM stamped them now)
+        census = self.entered_at(None)
+        for model in (Shop, RecyclingSite, Platform, Station):
+            model.objects.filter(unit__path__startswith=self.town.path).update(created=census, updated=census)
 
-    def entered(self, registered: datetime.date | None) -> Any:
-        """When a bike came into the platform's ledger: with the census (its deadline, at noon) if it was
-        registered by then, else on its registration day (sold and registered later), never after now. The
-        ledger as of a past period (`ledgers.as_of`) then shows the bikes of that time."""
+    def entered_at(self, registered: datetime.date | None) -> datetime.datetime:
+        """When a record came into the platform's ledger: with the census (its deadline, at noon) if it was
+        registered by then, else on its registration day (a bike sold and registered later), never after
+        now. The ledgers as of a past period (`ledgers.as_of`) then show the records of that time."""
         census = self.census or self.start
         day = max(registered or census, census)
         moment = datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_default_timezone())
-        return connection.ops.adapt_datetimefield_value(min(moment, timezone.now()))
+        return min(moment, timezone.now())
+
+    def entered(self, registered: datetime.date | None) -> Any:
+        return connection.ops.adapt_datetimefield_value(self.entered_at(registered))
 
     # -- businesses (tens of rows, through the ORM) ----------------------------------------------------------
     def build_shops(self, market: Department | None) -> list[Shop]:
@@ -355,7 +362,7 @@ class TownLedgers:
                 "（群租房）" if group else ""
             )
             rider_rows.append(
-                (pk, self.now, self.now, RecordStatus.ACTIVE.value, "", None, None, person,
+                (pk, self.entered(None), self.now, RecordStatus.ACTIVE.value, "", None, None, person,
                  station.platform_id, station.pk, home.pk, batteries, charging, address, group, centralised)
             )  # fmt: skip
             links.append((pk, bike_id))
