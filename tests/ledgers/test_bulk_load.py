@@ -566,6 +566,13 @@ def wal_database(path: Path, rows: int) -> sqlite3.Connection:
     return database
 
 
+def autocheckpoint() -> int:
+    """The test connection's `wal_autocheckpoint`."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        return int(cursor.fetchone()[0])
+
+
 def rows_in_the_database_file(path: Path, copy: Path) -> int:
     """The rows the database file itself holds (its WAL left out)."""
     copy.write_bytes(path.read_bytes())
@@ -603,12 +610,6 @@ def test_a_bulk_load_leaves_its_checkpoint_to_a_thread_after_the_commit(
     monkeypatch.setattr(bulk, "_wal_path", lambda: str(path))
     started: list[str] = []
     monkeypatch.setattr(bulk, "checkpoint_in_background", started.append)
-
-    def autocheckpoint() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            return int(cursor.fetchone()[0])
-
     before = autocheckpoint()
     try:
         with pytest.raises(RuntimeError), bulk.atomic_load(True):
@@ -652,20 +653,14 @@ def test_the_loads_connection_checkpoints_again_once_the_background_one_ended(
 
     monkeypatch.setattr(bulk.sqlite3, "connect", slow_connect)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            before = cursor.fetchone()[0]
+        before = autocheckpoint()
         with bulk.atomic_load(True):
             Person.objects.create(name="甲", phone="13800000000", unit=town["a"])
         bulk.restore_autocheckpoint()  # the checkpoint is still running: nothing changes
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            assert cursor.fetchone()[0] == 0
+        assert autocheckpoint() == 0
         release.set()
         assert bulk.wait_for_checkpoints() > 0
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            assert cursor.fetchone()[0] == before
+        assert autocheckpoint() == before
         assert rows_in_the_database_file(path, tmp_path / "after.sqlite3") == 20_000
     finally:
         release.set()
