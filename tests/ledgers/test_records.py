@@ -263,8 +263,9 @@ def test_a_frame_number_is_registered_once(ledgers: dict, personas: dict, client
     # the model's own validation (forms, full_clean) and the database
     fields = [f.attname for f in EBike._meta.concrete_fields if f.attname != "id"]
     twin = EBike(**{name: getattr(bike, name) for name in fields})
-    with pytest.raises(ValidationError, match="该车架号已登记"):
+    with pytest.raises(ValidationError, match="该车架号已登记") as raised:
         twin.full_clean()
+    assert raised.value.message_dict == {"frame_number": ["该车架号已登记。"]}  # on the field, not the record
     page = client_for(personas["office"]).post(
         reverse("ledgers:ebike_add"),
         {
@@ -279,4 +280,5 @@ def test_a_frame_number_is_registered_once(ledgers: dict, personas: dict, client
         },
     )
     assert page.status_code == 200 and "该车架号已登记" in page.content.decode()
+    assert page.context["form"].errors["frame_number"] == ["该车架号已登记。"]
     assert EBike.objects.filter(frame_number=bike.frame_number).count() == 1

@@ -148,12 +148,6 @@ class EBikeSerializer(LedgerSerializer):
         for key in ("frame_number", "motor_number", "plate_number"):
             if key in attrs:
                 attrs[key] = n.code(attrs[key])
-        if "frame_number" in attrs:  # as normalised: " abc" and "ABC" are one frame number
-            others = EBike.objects.filter(frame_number=attrs["frame_number"])
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise serializers.ValidationError({"frame_number": "该车架号已登记。"})
         attrs = super().validate(attrs)
         # Compliance is derived, never sent: the importer's rules on the record as it will be saved.
         probe = (

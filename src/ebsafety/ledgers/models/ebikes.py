@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -94,6 +96,24 @@ class EBike(RetirableModel):
 
     def __str__(self) -> str:
         return self.plate_number or self.frame_number
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        """As Django's, with the frame number's uniqueness reported on its field (pages and API alike), as
+        a column UNIQUE's would be: the constraint is an expression (an index of its own, see Meta), whose
+        violations Django reports for the whole record."""
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            taken = next(c for c in self._meta.constraints if c.name == "ebike_unique_frame_number")
+            message = taken.get_violation_error_message()
+            general = errors.get(NON_FIELD_ERRORS, [])
+            if any(message in error.messages for error in general):
+                errors[NON_FIELD_ERRORS] = [e for e in general if message not in e.messages]
+                errors.setdefault("frame_number", []).append(ValidationError(message, code="unique"))
+                if not errors[NON_FIELD_ERRORS]:
+                    del errors[NON_FIELD_ERRORS]
+            raise ValidationError(errors) from exc
 
     def get_absolute_url(self) -> str:
         return reverse("ledgers:ebike_detail", args=[self.pk])
