@@ -461,6 +461,78 @@ def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> N
     assert not staging.path.exists()
 
 
+def test_an_id_pool_hands_out_in_order_what_it_reserved_in_blocks() -> None:
+    """Ids reserved on the caller's thread in blocks (at least what is asked), taken in order by a job."""
+    reserved: list[int] = []
+
+    def allocate(count: int) -> list[int]:
+        first = len(reserved) + 1
+        reserved.extend(range(first, first + count))
+        return list(range(first, first + count))
+
+    pool = bulk.IdPool(allocate)
+    pool.BLOCK = 4
+    pool.ensure(3)
+    assert len(reserved) == 4  # a block
+    assert pool.take(2) == [1, 2]
+    pool.ensure(2)  # two left: nothing reserved
+    assert len(reserved) == 4
+    pool.ensure(5)  # two left, five wanted: a block more (three would do)
+    assert len(reserved) == 8
+    assert pool.take(5) == [3, 4, 5, 6, 7]
+    with pytest.raises(RuntimeError, match="reserved"):
+        pool.take(2)  # only what `ensure` made ready
+    assert pool.take(1) == [8]
+
+
+def test_a_background_job_runs_one_at_a_time_and_its_failure_surfaces() -> None:
+    """The stager: jobs in order, one at a time; a failed job is raised at the next submit or wait."""
+    order: list[int] = []
+    worker = bulk.Background("test-stage")
+    try:
+        for number in range(3):
+            worker.submit(order.append, number)
+        worker.wait()
+        assert order == [0, 1, 2]
+
+        def fail() -> None:
+            raise ValueError("job failed")
+
+        worker.submit(fail)
+        with pytest.raises(ValueError, match="job failed"):
+            worker.wait()
+        worker.submit(fail)
+        with pytest.raises(ValueError, match="job failed"):
+            worker.submit(order.append, 3)  # the next submit raises it: the job after it never runs
+        worker.wait()
+        assert order == [0, 1, 2]
+    finally:
+        worker.stop()
+
+
+def test_people_are_found_by_hash_then_by_their_text() -> None:
+    """`People.among` compares hashes first, then the text of the rows they pick: a row whose hash matches
+    but whose text does not (a collision, forced here) is not returned; the first registered wins."""
+    import polars as pl
+
+    from ebsafety.ledgers.ebike_import import People
+
+    people = People().add(
+        pl.DataFrame({"id_number": ["A", "B"], "id": [1, 2]}),
+        pl.DataFrame({"name": ["甲", "甲"], "phone": ["139", "139"], "id": [3, 4]}),
+    )
+    people.add(
+        pl.DataFrame({"id_number": ["A"], "id": [5]}),  # looked up twice: the first stays
+        pl.DataFrame(schema={"name": pl.String, "phone": pl.String, "id": pl.Int64}),
+    )
+    people.by_id_number[1] = people.by_id_number[1].with_columns(_h=pl.lit(pl.Series(["A"]).hash()[0]))
+    by_id, by_name = people.among(pl.Series(["A", "C"]), pl.Series(["139"]))
+    assert by_id.rows() == [("A", 1)]  # "B" shares A's hash now, not its text
+    assert by_name.rows() == [("甲", "139", 3)]
+    none_by_id, none_by_name = People().among(pl.Series(["A"]), pl.Series(["139"]))
+    assert none_by_id.is_empty() and none_by_name.is_empty()
+
+
 def test_postgres_copier_reserves_ids_ahead_and_surfaces_a_failed_copy(town: dict) -> None:
     """PostgreSQL: rows are COPYed on a thread of the import's own connection (same transaction); ids come
     from a pool reserved in blocks; a failed COPY raises at the next step, never silently."""

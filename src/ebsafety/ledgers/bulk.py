@@ -532,6 +532,51 @@ class _OneInFlight:
         self._pending = None
 
 
+class Background(_OneInFlight):
+    """Jobs run one at a time on a thread of its own while the caller goes on: `submit` waits for the job
+    before (so at most one waits), and a job's failure is raised at the next `submit` or `wait`."""
+
+    def submit(self, job: Callable[..., None], *args: Any) -> None:
+        self._submit(job, *args)
+
+    def wait(self) -> None:
+        """Wait for the last job; its failure, if any, is raised here."""
+        self._wait()
+
+    def stop(self) -> None:
+        """Let a job still running end, its outcome no longer wanted (the import failed meanwhile)."""
+        self._stop()
+
+
+class IdPool:
+    """Ids of one table reserved ahead on the caller's thread (`ensure`, which may query) and handed out
+    in order by a job on another (`take`, which never does): the job then creates rows without a
+    connection of its own. Reserved in blocks, as PostgresCopier does; those never taken are gaps in the
+    table's ids, as after a rolled-back insert."""
+
+    BLOCK = 50_000
+
+    def __init__(self, allocate: Callable[[int], list[int]]) -> None:
+        self._allocate = allocate
+        self._ids: list[int] = []
+        self._next = 0
+
+    def ensure(self, count: int) -> None:
+        """At least `count` ids ready to take (call it while no job takes from the pool)."""
+        left = len(self._ids) - self._next
+        if left < count:
+            self._ids = self._ids[self._next :] + self._allocate(max(count - left, self.BLOCK))
+            self._next = 0
+
+    def take(self, count: int) -> list[int]:
+        """The next `count` ids (`ensure` made them ready)."""
+        if len(self._ids) - self._next < count:
+            raise RuntimeError(f"{count} ids taken, {len(self._ids) - self._next} reserved")
+        ids = self._ids[self._next : self._next + count]
+        self._next += count
+        return ids
+
+
 class FrameSpill(_OneInFlight):
     """Frames kept on disk (Arrow IPC files in a temporary directory) until they are read back in order:
     the checked rows of a large import wait there for the write, instead of in memory. Each frame is
@@ -663,6 +708,15 @@ class SqliteStaging(_OneInFlight):
             self.tables[table] = self._create(table)
         # Every column of the table, in its order (a missing one fails here, before anything is staged).
         self._submit(self._ingest, table, frame.select(self.tables[table]))
+
+    def prepare(self, kinds: Sequence[type[models.Model]]) -> None:
+        """The staging tables of these models made now, on this thread: `append` then runs no query on
+        the main connection (a job on another thread may call it)."""
+        for model in kinds:
+            table = model._meta.db_table
+            if table not in self.tables:
+                self._wait()
+                self.tables[table] = self._create(table)
 
     def _create(self, table: str) -> list[str]:
         """The staging table: the destination's own definition. Returns its columns in table order."""

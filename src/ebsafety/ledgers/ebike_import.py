@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -69,6 +68,11 @@ class EBikeImport:
             early and batch_id is not None and connection.vendor == "sqlite" and bulk.SqliteStaging.usable()
         )
         self.people: People | None = None  # the owners known so far (early staging)
+        # Early staging's jobs: a chunk's owners matched and its rows staged on a thread of their own while
+        # the next chunk is read and checked here; the people they create take ids from a pool reserved here.
+        self.stager: bulk.Background | None = None
+        self.person_ids: bulk.IdPool | None = None
+        self.vendor = connection.vendor  # for the jobs: `connection` is per thread
         self.batch_id = batch_id  # the batch the commit will record (its id reserved), for staged rows
         self.staged: list[pl.Series] = []  # the ids of the bikes staged so far (not a Python int each)
         self.staged_at: Any = None  # when the first rows were staged
@@ -101,6 +105,10 @@ class EBikeImport:
                 self._check_chunk(chunk, positions, errors, warnings, rejected)
             self.timings["check_s"] += time.perf_counter() - started
             self.progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
+        if self.stager is not None:  # the last chunk's job
+            started = time.perf_counter()
+            self.stager.wait()
+            self.timings["write_staging_s"] += time.perf_counter() - started
         self.timings["check_s"] -= self.timings.get("write_staging_s", 0.0)  # write work: timed apart
         started = time.perf_counter()
         errors.sort(key=lambda item: item[0])
@@ -164,7 +172,7 @@ class EBikeImport:
         warnings.append(detached(ok.select("_row", *WARNINGS).filter(noted)))
         helpers = {"_pos", "_cell_bad", "_rule_bad", *WARNINGS}
         ok = ok.drop([c for c in ok.columns if c.startswith("e:") or c in helpers])
-        self.keys.append(detached(ok.select(self.spec.key, "_row")))
+        self.keys.append(detached(ok.select(self.spec.key, "_row")).with_columns(_h=ok[self.spec.key].hash()))
         if self.early:
             started = time.perf_counter()
             self._stage(ok)
@@ -177,7 +185,12 @@ class EBikeImport:
         """Early staging: the chunk's rows whose frame number is registered are kept for `match` (on disk,
         as the accepted rows are otherwise); the others, new bikes, go to the staging file with their
         owners — found by ID number, else by name and phone, else created — and ids reserved now
-        (`bulk.allocate_ids`: other writers' new rows take ids above them)."""
+        (`bulk.allocate_ids`: other writers' new rows take ids above them).
+
+        The queries run here; matching the owners and staging the rows is a job (`_stage_job`) on the
+        stager's thread, which runs beside the next chunk's reading and checking (mostly polars and
+        SQLite work, which release the interpreter): a million rows read, checked and staged in 8.0 s
+        instead of 8.8 on two cores (docs/performance.md)."""
         key = self.spec.key
         found = existing_keys(ok[key])
         if found:
@@ -189,15 +202,39 @@ class EBikeImport:
             return
         if self.staging is None:
             self.staging = bulk.SqliteStaging(self.accepted.workdir())
+            self.staging.prepare((Person, EBike))  # the jobs run no query
             self.staged_at = timezone.now()
+            self.stager = bulk.Background("ebsafety-stage")
+            self.person_ids = bulk.IdPool(lambda count: self._allocate_ids(Person, count))
+        assert self.stager is not None and self.person_ids is not None
         if self.people is None:
             self.people = _registered_people(len(ok))
+        lookups = None
         if not self.people.whole:  # too many people to read once: this chunk's owners looked up
             numbers, phones = _owner_keys(_owner_frame(ok))
-            self.people.by_id_number.append(people_by_id_number(numbers))
-            self.people.by_name_phone.append(people_by_name_phone(phones))
-        ids = self._insert_bikes(ok, self._owner_ids(ok, self.people))
-        self.staged.append(pl.Series("id", ids, dtype=pl.Int64))
+            lookups = (people_by_id_number(numbers), people_by_name_phone(phones))
+        bike_ids = self._allocate_ids(EBike, len(ok))
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.stager.wait()  # the last chunk's job has ended: the people and the id pool are this thread's
+        self.person_ids.ensure(len(ok))  # at most a new owner per bike
+        self.stager.submit(self._stage_job, ok, bike_ids, lookups, now)
+        self.staged.append(pl.Series("id", bike_ids, dtype=pl.Int64))
+
+    def _stage_job(
+        self,
+        ok: pl.DataFrame,
+        bike_ids: list[int],
+        lookups: tuple[pl.DataFrame, pl.DataFrame] | None,
+        now: Any,
+    ) -> None:
+        """On the stager's thread: the chunk's owners found among the people known so far (`lookups`: the
+        registered ones of this chunk, when the registered are too many to read at once) or created, then
+        the owners and the bikes staged. No query: ids come from the pool and `bike_ids`."""
+        assert self.people is not None and self.person_ids is not None
+        if lookups is not None:
+            self.people.add(*lookups)
+        owners = self._owner_ids(ok, self.people, now=now, allocate=self.person_ids.take)
+        self._insert_bikes(ok, owners, ids=bike_ids, now=now)
 
     @staticmethod
     def _parsed(chunk: Chunk, position: int, row: int, issues: list[Issue], bad: set[int]) -> ParsedRow:
@@ -283,8 +320,8 @@ class EBikeImport:
         key = self.spec.key
         firsts = ok.group_by(key, maintain_order=True).agg(pl.col("_row").first().alias("_first"))
         if self.keys:
-            earlier = pl.concat(self.keys).filter(pl.col(key).is_in(ok[key].implode()))
-            seen = earlier.rename({"_row": "_earlier"})
+            earlier = _among(self.keys, key, ok[key])
+            seen = earlier.select(key, _earlier="_row")
             firsts = (
                 firsts.join(seen, on=key, how="left")
                 .with_columns(_first=pl.coalesce("_earlier", "_first"))
@@ -366,6 +403,9 @@ class EBikeImport:
 
     def close(self) -> None:
         """Remove the checked rows kept on disk (and the SQLite staging file, or stop the COPY thread)."""
+        if self.stager is not None:  # a job still running (the check failed) ends first
+            self.stager.stop()
+            self.stager = None
         if self.staging is not None:
             self.staging.close()
             self.staging = None
@@ -531,9 +571,8 @@ class EBikeImport:
             numbers_of, phones_of = _owner_keys(_owner_frame(adds))
             numbers.append(detached(numbers_of))
             phones.append(detached(phones_of))
-        return People(
-            [people_by_id_number(pl.concat(numbers).unique())],
-            [people_by_name_phone(pl.concat(phones).unique())],
+        return People().add(
+            people_by_id_number(pl.concat(numbers).unique()), people_by_name_phone(pl.concat(phones).unique())
         )
 
     def _write_adds(self, people: People, progress: Callable[..., None]) -> list[int]:
@@ -557,9 +596,14 @@ class EBikeImport:
             self.first_ids.setdefault(model._meta.db_table, min(ids))
         return ids
 
-    def _insert_bikes(self, adds: pl.DataFrame, owners: pl.Series) -> list[int]:
-        ids = self._allocate_ids(EBike, len(adds))
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+    def _insert_bikes(
+        self, adds: pl.DataFrame, owners: pl.Series, ids: list[int] | None = None, now: Any = None
+    ) -> list[int]:
+        """Insert (or stage) the new bikes, with `ids` when reserved already; returns their ids."""
+        if ids is None:
+            ids = self._allocate_ids(EBike, len(adds))
+        if now is None:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
         batch_id = self.handler.batch.pk if self.handler.batch is not None else self.batch_id
         columns = {
             "id": pl.Series(ids, dtype=pl.Int64),
@@ -595,13 +639,19 @@ class EBikeImport:
             series = pl.Series(name, [None] * len(adds))
         if name in TEXT_FIELDS:
             series = series.cast(pl.String).fill_null("")
-        if name == "registration_date" and connection.vendor != "postgresql":
+        if name == "registration_date" and self.vendor != "postgresql":
             series = series.cast(pl.String)  # SQLite stores ISO dates as text, as the ORM does
         return series
 
-    def _owner_ids(self, adds: pl.DataFrame, people: People) -> pl.Series:
+    def _owner_ids(
+        self,
+        adds: pl.DataFrame,
+        people: People,
+        now: Any = None,
+        allocate: Callable[[int], list[int]] | None = None,
+    ) -> pl.Series:
         """Person id of each new bike's owner: found by ID number, else by name and phone, else created
-        (and then known to the later chunks)."""
+        (and then known to the later chunks); the new people take their ids from `allocate` when given."""
         frame = _owner_frame(adds).with_row_index("_i")
         by_id = frame.filter(pl.col("id_number") != "")
         by_name = frame.filter(pl.col("id_number") == "")
@@ -619,9 +669,10 @@ class EBikeImport:
             .then(pl.col("id_number"))
             .otherwise(pl.concat_str("name", pl.lit("\x1f"), "phone"))
         ).unique("_key", keep="first", maintain_order=True)
-        person_ids = self._allocate_ids(Person, len(new))
+        person_ids = allocate(len(new)) if allocate is not None else self._allocate_ids(Person, len(new))
         new = new.with_columns(id=pl.Series(person_ids, dtype=pl.Int64))
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        if now is None:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
         bulk.insert_columns(
             Person,
             ("id", "created", "updated", "name", "id_number", "phone", "address", "unit_id"),
@@ -629,11 +680,12 @@ class EBikeImport:
             {"created": now, "updated": now, "address": "", "unit_id": self.unit.pk},
             staging=self.staging,
         )
-        people.by_id_number.append(detached(new.filter(pl.col("id_number") != "").select("id_number", "id")))
-        people.by_name_phone.append(
-            detached(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
-        )
-        known_ids, known_names = people.among(by_id["id_number"], by_name["phone"])
+        created_ids = detached(new.filter(pl.col("id_number") != "").select("id_number", "id"))
+        created_names = detached(new.filter(pl.col("id_number") == "").select("name", "phone", "id"))
+        people.add(created_ids, created_names)
+        # Every owner is now known or just created, each key once (`new` holds the keys not known).
+        known_ids = pl.concat([known_ids, created_ids])
+        known_names = pl.concat([known_names, created_names])
         resolved = pl.concat(
             [
                 by_id.join(known_ids, on="id_number", how="left").select("_i", "id"),
@@ -643,29 +695,50 @@ class EBikeImport:
         return resolved["id"]
 
 
-@dataclass
 class People:
     """The people new bikes may name, as frames: those registered before the import and those it created
-    so far (ID number → id; name and phone → id, for people without an ID number)."""
+    so far (ID number → id; name and phone → id, for people without an ID number), each frame with the
+    hash of its look-up column (`_among`)."""
 
-    by_id_number: list[pl.DataFrame]
-    by_name_phone: list[pl.DataFrame]
-    whole: bool = False  # every registered person is in the lists (else only those looked up so far)
+    def __init__(self, whole: bool = False) -> None:
+        self.by_id_number = [pl.DataFrame(schema={"id_number": pl.String, "id": pl.Int64, "_h": pl.UInt64})]
+        self.by_name_phone = [
+            pl.DataFrame(schema={"name": pl.String, "phone": pl.String, "id": pl.Int64, "_h": pl.UInt64})
+        ]
+        self.whole = whole  # every registered person is in the lists (else only those looked up so far)
+
+    def add(self, by_id_number: pl.DataFrame, by_name_phone: pl.DataFrame) -> People:
+        """Known from now on: people by ID number (`id_number`, `id`) and by name and phone."""
+        self.by_id_number.append(
+            by_id_number.select("id_number", "id").with_columns(_h=by_id_number["id_number"].hash())
+        )
+        self.by_name_phone.append(
+            by_name_phone.select("name", "phone", "id").with_columns(_h=by_name_phone["phone"].hash())
+        )
+        return self
 
     def among(self, numbers: pl.Series, phones: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Only those with one of these ID numbers or phones (a small frame to join a chunk with, not the
         million people a first census creates); by name and phone the first registered wins."""
         by_id = (
-            pl.concat(self.by_id_number)
-            .filter(pl.col("id_number").is_in(numbers.implode()))
+            _among(self.by_id_number, "id_number", numbers)
             .unique("id_number", keep="first", maintain_order=True)  # a registered one looked up twice
+            .drop("_h")
         )
         by_name = (
-            pl.concat(self.by_name_phone)
-            .filter(pl.col("phone").is_in(phones.implode()))
+            _among(self.by_name_phone, "phone", phones)
             .unique(["name", "phone"], keep="first", maintain_order=True)
+            .drop("_h")
         )
         return by_id, by_name
+
+
+def _among(frames: list[pl.DataFrame], column: str, values: pl.Series) -> pl.DataFrame:
+    """The rows of `frames` (each with `_h`, the hash of its `column`) whose `column` is one of `values`.
+    The hashes are compared first — integers, a scan 2.4× faster than of the text, over what grows to a
+    million rows for every chunk — and the text only of the rows they pick."""
+    candidates = pl.concat(frames).filter(pl.col("_h").is_in(values.hash().implode()))
+    return candidates.filter(pl.col(column).is_in(values.implode()))
 
 
 WHOLE_PEOPLE_MAX = 200_000  # registered people read at once (else looked up by the file's owners)
@@ -676,7 +749,7 @@ def _registered_people(rows: int) -> People:
     about to name them (a census of a young ledger), else empty lists to fill by look-ups (a few rows into
     a large town's ledger look their owners up)."""
     if not bulk.holds_at_most(Person, min(WHOLE_PEOPLE_MAX, max(rows, LOOKUP_CHUNK))):
-        return People([], [])
+        return People()
     everyone = Person.objects.values_list("id_number", "name", "phone", "id")
     frame = pl.DataFrame(
         list(everyone.iterator(chunk_size=5000)),
@@ -685,7 +758,7 @@ def _registered_people(rows: int) -> People:
     )
     # as `people_by_name_phone`: people without an ID number are matched by a phone only
     by_name = _first_by_name_phone(frame.filter((pl.col("id_number") == "") & (pl.col("phone") != "")))
-    return People([frame.filter(pl.col("id_number") != "").select("id_number", "id")], [by_name], whole=True)
+    return People(whole=True).add(frame.filter(pl.col("id_number") != "").select("id_number", "id"), by_name)
 
 
 def _owner_keys(owners: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
