@@ -267,10 +267,17 @@ def test_a_refused_import_keeps_no_copy_of_the_file(
             [p for p in media.rglob("*") if p.is_file() and "batch-" not in p.name] if media.exists() else []
         )
 
-    with pytest.raises(ImportRefused, match="没有数据行"):
+    with pytest.raises(
+        ImportRefused, match="没有数据行"
+    ):  # refused after the check: the copy made beside it goes
         run(town, write_xlsx(tmp_path / "空.xlsx", [], footer=False))
     assert stored() == [] and not ImportBatch.objects.exists()
     path = write_csv(tmp_path / "台账.csv", [bike_row(1)])
+    limit, settings.LEDGER_IMPORT_MAX_BYTES = settings.LEDGER_IMPORT_MAX_BYTES, 10
+    with pytest.raises(UnreadableFile, match="文件过大"):  # refused before reading: never copied
+        run(town, path)
+    settings.LEDGER_IMPORT_MAX_BYTES = limit
+    assert stored() == [] and not ImportBatch.objects.exists()
 
     def failing(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the write failed")
