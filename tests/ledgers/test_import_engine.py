@@ -15,6 +15,7 @@ from ebsafety.ledgers.choices import ImportMode, RecordStatus
 from ebsafety.ledgers.importer import ImportRefused, run_import
 from ebsafety.ledgers.models import EBike, ImportBatch, Person
 from ebsafety.ledgers.reader import UnreadableFile
+from ebsafety.ledgers.report import error_report_of
 from tests.ledgers.builders import HEADER, bike_row, make_id, write_csv, write_xlsx
 
 
@@ -223,7 +224,8 @@ def test_error_report_marks_the_bad_cells(town: dict, tmp_path: Path) -> None:
     rows = [bike_row(1), bike_row(2, 手机号="1390000", 电池数量="两块"), bike_row(3, 车架号="")]
     outcome = run(town, write_xlsx(tmp_path / "a.xlsx", rows))
     batch = ImportBatch.objects.get(pk=outcome.batch_id)
-    sheet = load_workbook(io.BytesIO(batch.error_report.read())).active
+    assert not batch.error_report and batch.has_error_report  # drawn when first asked for
+    sheet = load_workbook(io.BytesIO(error_report_of(batch).read())).active
     table = list(sheet.iter_rows(values_only=True))
     header = list(table[0])
     assert header[0] == "原行号" and header[-1] == "错误说明"
@@ -239,6 +241,15 @@ def test_error_report_marks_the_bad_cells(town: dict, tmp_path: Path) -> None:
     assert {phone_col, count_col} <= red
     assert bad_row[header.index("车主姓名")].column_letter not in red
     assert "手机号" in table[1][-1] and "电池数量" in table[1][-1]
+    assert table[2][header.index("车架号")] in ("", None) and "车架号" in table[2][-1]
+    kept = ImportBatch.objects.get(pk=batch.pk).error_report  # kept: the next download reads it
+    assert kept.name == batch.error_report.name and error_report_of(batch).name == kept.name
+
+
+def test_a_batch_without_rejected_rows_has_no_error_report(town: dict, tmp_path: Path) -> None:
+    outcome = run(town, write_csv(tmp_path / "a.csv", [bike_row(1)]))
+    batch = ImportBatch.objects.get(pk=outcome.batch_id)
+    assert not batch.has_error_report and error_report_of(batch) is None
 
 
 def test_batch_keeps_the_original_file_and_outcome(town: dict, tmp_path: Path, personas: dict) -> None:

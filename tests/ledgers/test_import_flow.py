@@ -21,7 +21,9 @@ def upload(client: Any, town: dict, path: Path, unit: str = "a", mode: str = "in
         )
 
 
-def test_preview_then_confirm(personas: dict, town: dict, client_for: Any, tmp_path: Path) -> None:
+def test_preview_then_confirm(
+    personas: dict, town: dict, client_for: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(personas["locality"])
     path = write_xlsx(tmp_path / "村台账.xlsx", [bike_row(1), bike_row(2), bike_row(3, 手机号="123")])
     response = upload(client, town, path)
@@ -33,9 +35,18 @@ def test_preview_then_confirm(personas: dict, town: dict, client_for: Any, tmp_p
     assert "确认导入" in page and "下载错误报告" in page and "手机号应为" in page
     report = client.get(reverse("ledgers:importbatch_errors", args=[batch.pk]))
     assert report.status_code == 200
-    client.post(reverse("ledgers:importbatch_confirm", args=[batch.pk]))
+    assert "123" in _cells(report)  # the rejected row as submitted
+    batch.refresh_from_db()
+    previewed = [batch.error_report.name, batch.rejected_file.name]  # the report drawn once, kept
+    assert all(previewed) and all(batch.error_report.storage.exists(name) for name in previewed)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("ledgers:importbatch_confirm", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == "committed" and EBike.objects.count() == 2
+    # the confirmed check's rejected rows replace the preview's, whose files are gone
+    assert not batch.error_report and batch.rejected_file.name not in previewed
+    assert not any(batch.rejected_file.storage.exists(name) for name in previewed)
+    assert "123" in _cells(client.get(reverse("ledgers:importbatch_errors", args=[batch.pk])))
     # confirming twice does nothing more
     client.post(reverse("ledgers:importbatch_confirm", args=[batch.pk]))
     assert ImportBatch.objects.count() == 1 and EBike.objects.count() == 2
@@ -144,3 +155,14 @@ def test_background_jobs_hold_no_transaction_while_they_check(
     batch.refresh_from_db()
     assert batch.status == "committed" and EBike.objects.count() == 5
     assert seen == [False, False]
+
+
+def _cells(response: Any) -> list[Any]:
+    """Every cell value of a downloaded xlsx."""
+    import io
+
+    from openpyxl import load_workbook
+
+    content = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    return [value for row in sheet.iter_rows(values_only=True) for value in row]

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from ebsafety.core.models import Unit
@@ -29,7 +30,7 @@ from ebsafety.ledgers.bulk import allocate_ids, atomic_load, collector_paused, s
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.parsing import Issue, IssueFrame, ParsedRow, find_header, parse_rows
 from ebsafety.ledgers.reader import SourceFile, check_file, iter_rows
-from ebsafety.ledgers.report import error_report
+from ebsafety.ledgers.report import rejected_rows_file
 from ebsafety.ledgers.specs import LedgerSpec, spec_for
 
 OUTCOME_PART = 10_000  # items of a list rendered at a time into the outcome file
@@ -191,9 +192,6 @@ def run_import(
 
         if commit:
             started = time.perf_counter()
-            # The error report needs only the rejected rows: it is drawn while the rows are written (the
-            # database releases the interpreter while it works, so the two share the machine's cores).
-            report = _in_background(error_report, outcome) if outcome.rejected_rows else None
             retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
             if batch is None:  # its copy of the file made outside the transaction, removed if it fails
                 assert copying is not None
@@ -212,7 +210,7 @@ def run_import(
                 outcome.retired = len(written["retired"])
                 outcome.committed = True
                 step = time.perf_counter()
-                finish_batch(batch, outcome, report.result() if report is not None else None)
+                finish_batch(batch, outcome)
                 outcome.timings["write_outcome_s"] = round(time.perf_counter() - step, 3)
                 from ebsafety.ledgers.submissions import record_submission
 
@@ -377,9 +375,9 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, p
     return batch
 
 
-def finish_batch(batch: Any, outcome: ImportOutcome, error_report_bytes: bytes | None = None) -> None:
+def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
     """Store the outcome on the batch: counts, the first errors, the full per-row outcome as a file, the
-    error report (`error_report_bytes` when it was made already)."""
+    rejected rows as submitted (the error report is drawn from them when first downloaded)."""
     batch.counts = outcome.counts()
     batch.errors = [e.as_dict() for e in outcome.errors[:MAX_LISTED]]
     batch.warning_list = [w.as_dict() for w in outcome.warning_list[:MAX_LISTED]]
@@ -397,10 +395,16 @@ def finish_batch(batch: Any, outcome: ImportOutcome, error_report_bytes: bytes |
             write_outcome_file(handle, batch.counts, outcome)
             handle.seek(0)
             batch.outcome_file.save(f"batch-{batch.pk}.json.gz", File(handle), save=False)
+    # The rejected rows of an earlier check of the file (its preview), and the report drawn from them, give
+    # way to this check's: removed once this is committed (a rolled-back batch still names them).
+    stale = [(field.storage, field.name) for field in (batch.error_report, batch.rejected_file) if field]
+    batch.error_report = batch.rejected_file = ""
     if outcome.rejected_rows:
-        report = error_report_bytes if error_report_bytes is not None else error_report(outcome)
-        batch.error_report.save(f"batch-{batch.pk}-errors.xlsx", ContentFile(report), save=False)
+        rejected = rejected_rows_file(outcome.header_cells, outcome.rejected_rows)
+        batch.rejected_file.save(f"batch-{batch.pk}-rejected.json.gz", ContentFile(rejected), save=False)
     batch.save()
+    for storage, name in stale:
+        transaction.on_commit(partial(storage.delete, name))
 
 
 def write_outcome_file(handle: IO[bytes], counts: dict[str, int], outcome: ImportOutcome) -> None:

@@ -50,6 +50,8 @@ class ImportBatch(BaseModel):
     to_retire = models.JSONField("拟注销", default=list, blank=True)
     changes = models.JSONField("变更对象（摘要）", default=dict, blank=True)
     error_report = models.FileField("错误报告", upload_to="imports/reports/", blank=True, max_length=300)
+    # the rejected rows as submitted, from which the error report is drawn when first downloaded
+    rejected_file = models.FileField("被拒绝的行", upload_to="imports/rejected/", blank=True, max_length=300)
     outcome_file = models.FileField("逐行结果", upload_to="imports/outcomes/", blank=True, max_length=300)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     message = models.CharField("说明", max_length=300, blank=True)
@@ -72,6 +74,11 @@ class ImportBatch(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("ledgers:importbatch_detail", args=[self.pk])
+
+    @property
+    def has_error_report(self) -> bool:
+        """Rows were rejected: the error report can be downloaded (drawn on first download)."""
+        return bool(self.error_report or self.rejected_file)
 
     def count(self, key: str) -> Any:
         return (self.counts or {}).get(key, 0)

@@ -19,6 +19,7 @@ from ebsafety.core.scoping import has_any_role
 from ebsafety.ledgers import import_services
 from ebsafety.ledgers.choices import ImportMode, ImportStatus, LedgerKind
 from ebsafety.ledgers.models import ImportBatch
+from ebsafety.ledgers.report import error_report_of
 from ebsafety.ledgers.specs import spec_for
 from ebsafety.ledgers.templates_xlsx import template
 
@@ -168,7 +169,7 @@ def _download(field: Any, filename: str) -> FileResponse:
 
 def error_report(request: HttpRequest, pk: int) -> FileResponse:
     batch = batch_for(request, pk)
-    return _download(batch.error_report, f"错误报告-{batch.pk}.xlsx")
+    return _download(error_report_of(batch), f"错误报告-{batch.pk}.xlsx")
 
 
 def original_file(request: HttpRequest, pk: int) -> FileResponse:
