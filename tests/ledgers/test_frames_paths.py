@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ebsafety.ledgers import normalise as n
-from ebsafety.ledgers.frames import Chunk, _fast_ids, data_rows
+from ebsafety.ledgers.frames import Chunk, _fast_ids, _split_lines, data_rows
 from ebsafety.ledgers.parsing import is_blank, is_total_or_footer
 from tests.ledgers.test_normalise import resident_ids
 
@@ -104,6 +104,28 @@ def lines_by_rule(data: bytes) -> list[str]:
     if not text:
         return []
     return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+
+
+PLAIN_CELL = st.one_of(
+    st.sampled_from(
+        ["", " ", "\u3000", "\x1f", "\x85 ", "\t", "合计", "总计：", "填表人：张三", "审核人", "a:b", "x"]
+    ),
+    st.text(
+        alphabet=st.characters(blacklist_characters=',"\n\r\x00', blacklist_categories=["Cs"]), max_size=6
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(PLAIN_CELL, min_size=1, max_size=5), min_size=1, max_size=12))
+def test_a_plain_csv_chunk_finds_blank_total_and_footer_rows_from_its_lines(rows: list[list[str]]) -> None:
+    """A plain CSV's chunk tells data rows from its lines (cells joined by commas), as row by row."""
+    lines = [",".join(cells) for cells in rows]
+    chunk = _split_lines(pl.Series("line", lines, dtype=pl.String), 2, 1)
+    cells = [line.split(",") if line else [] for line in lines]  # as the csv module reads a plain line
+    expected = [i for i, r in enumerate(cells) if not (is_blank(r) or is_total_or_footer(r))]
+    assert chunk.lines is not None and data_rows(chunk).to_list() == expected
+    assert data_rows(Chunk(chunk.frame)).to_list() == expected  # the same from the cells themselves
 
 
 @settings(max_examples=400)

@@ -41,6 +41,7 @@ CSV_BLOCK_BYTES = 4 << 20  # a block of lines at a time; larger ones add memory,
 PY_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
 NOT_SPACE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
+NOT_SPACE_OR_COMMA = "[^," + NOT_SPACE[2:]  # in a line of a plain CSV: a character of a cell not blank
 # A row is a total or footer row only if one of its text cells holds one of these (TOTAL_RE and FOOTER_RE of
 # parsing need 计, a colon, or one of the three bare footer words); such rows are then checked exactly.
 NON_DATA_HINT = "计|:|：|填表人|审核人|制表人"
@@ -56,13 +57,15 @@ class Chunk:
     cells (numbers, dates, booleans) are in `numbers` (a column whose other cells are all floats — the usual
     number column of a spreadsheet — as one Float64 column, null where the cell is not a float) or else in
     `typed`, by column index and position in the chunk; `rows` keeps the original cells of a row-wise
-    source, for the exact raw cells of rejected rows.
+    source, for the exact raw cells of rejected rows; `lines`, a plain CSV's lines (its cells joined by
+    commas), which tell blank and total rows apart at once (`data_rows`).
     """
 
     frame: pl.DataFrame
     typed: dict[int, dict[int, Any]] = field(default_factory=dict)
     rows: list[list[Any]] | None = None
     numbers: dict[int, pl.Series] = field(default_factory=dict)  # a column whose non-text cells are floats
+    lines: pl.Series | None = None
 
     def has_typed(self, position: int) -> bool:
         """Does the row hold a cell that is not text (a number, date, boolean)?"""
@@ -194,7 +197,7 @@ def _split_lines(lines: pl.Series, first_row: int, header_width: int) -> Chunk:
             **{f"c{i}": fields.list.get(i, null_on_oob=True) for i in range(width)},
         }
     )
-    return Chunk(frame)
+    return Chunk(frame, lines=lines)
 
 
 def _batched(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[RowBatch]:
@@ -278,10 +281,16 @@ def data_rows(chunk: Chunk) -> pl.Series:
     """Positions of the chunk's data rows: not blank, not a total ("合计…") or footer ("填表人：…") row."""
     cells = [c for c in chunk.frame.columns if c.startswith("c")]
     frame = chunk.frame
-    # The row's text cells joined by \x1f (itself white space to Python): blank when nothing but white
-    # space is left, one regex stopping at the first other character, not a stripped copy of every cell.
-    joined = pl.concat_str([pl.col(c) for c in cells], separator="\x1f", ignore_nulls=True)
-    flags = frame.select(blank=~joined.str.contains(NOT_SPACE), hint=joined.str.contains(NON_DATA_HINT))
+    if chunk.lines is not None:  # a plain CSV: its lines are its cells joined by commas already
+        lines = chunk.lines
+        flags = pl.DataFrame(
+            {"blank": ~lines.str.contains(NOT_SPACE_OR_COMMA), "hint": lines.str.contains(NON_DATA_HINT)}
+        )
+    else:
+        # The row's text cells joined by \x1f (itself white space to Python): blank when nothing but white
+        # space is left, one regex stopping at the first other character, not a stripped copy of every cell.
+        joined = pl.concat_str([pl.col(c) for c in cells], separator="\x1f", ignore_nulls=True)
+        flags = frame.select(blank=~joined.str.contains(NOT_SPACE), hint=joined.str.contains(NON_DATA_HINT))
     keep = ~flags["blank"] & ~flags["hint"]
     # Rows blank as text but holding typed cells (numbers, dates), and rows with a hint, are looked at whole.
     # Blank rows are few: their positions come from the frame, not from indexing it once per typed row.
