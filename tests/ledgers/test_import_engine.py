@@ -262,7 +262,9 @@ def test_batch_keeps_the_original_file_and_outcome(town: dict, tmp_path: Path, p
     assert batch.original_file.read() == path.read_bytes()
     assert batch.original_name == "原始台账.xlsx" and batch.uploaded_by == personas["locality"]
     assert batch.counts["added"] == 2 and batch.status == "committed"
-    full = json.loads(gzip.decompress(batch.outcome_file.read()))
+    full = json.loads(gzip.decompress(batch.outcome_file.read()))  # two gzip members, one JSON object
+    assert set(full) == {"errors", "warnings", "counts", "conflicts", "added", "changed", "retired"}
+    assert full["counts"] == batch.counts
     assert sorted(full["added"]) == sorted(EBike.objects.values_list("id", flat=True))
 
 

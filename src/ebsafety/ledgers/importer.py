@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import shutil
 import tempfile
@@ -193,6 +194,10 @@ def run_import(
         if commit:
             started = time.perf_counter()
             retire = [r["id"] for r in outcome.to_retire if retire_ids is None or r["id"] in retire_ids]
+            # The check's part of the batch's files (its errors, warnings and rejected rows, final now) is
+            # drawn on a thread of its own while the rows are written: the database releases the interpreter
+            # while it works, so the two share the machine's cores.
+            drawn = _in_background(draw_checked, outcome)
             if batch is None:  # its copy of the file made outside the transaction, removed if it fails
                 assert copying is not None
                 batch = unsaved_batch = copying.result()
@@ -210,7 +215,7 @@ def run_import(
                 outcome.retired = len(written["retired"])
                 outcome.committed = True
                 step = time.perf_counter()
-                finish_batch(batch, outcome)
+                finish_batch(batch, outcome, drawn.result())
                 outcome.timings["write_outcome_s"] = round(time.perf_counter() - step, 3)
                 from ebsafety.ledgers.submissions import record_submission
 
@@ -375,9 +380,27 @@ def new_batch(kind: str, unit: Unit, mode: str, source: SourceFile, user: Any, p
     return batch
 
 
-def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
+@dataclass
+class Drawn:
+    """The files of a batch that depend only on the check: the rejected rows (`rejected_rows_file`) and the
+    first part of the outcome file (`outcome_head`)."""
+
+    rejected: bytes | None
+    outcome_head: bytes
+
+
+def draw_checked(outcome: ImportOutcome) -> Drawn:
+    rejected = (
+        rejected_rows_file(outcome.header_cells, outcome.rejected_rows) if outcome.rejected_rows else None
+    )
+    return Drawn(rejected, outcome_head(outcome))
+
+
+def finish_batch(batch: Any, outcome: ImportOutcome, drawn: Drawn | None = None) -> None:
     """Store the outcome on the batch: counts, the first errors, the full per-row outcome as a file, the
-    rejected rows as submitted (the error report is drawn from them when first downloaded)."""
+    rejected rows as submitted (the error report is drawn from them when first downloaded). `drawn`: the
+    files' parts that depend only on the check, drawn already (`draw_checked`)."""
+    drawn = drawn or draw_checked(outcome)
     batch.counts = outcome.counts()
     batch.errors = [e.as_dict() for e in outcome.errors[:MAX_LISTED]]
     batch.warning_list = [w.as_dict() for w in outcome.warning_list[:MAX_LISTED]]
@@ -392,42 +415,58 @@ def finish_batch(batch: Any, outcome: ImportOutcome) -> None:
         batch.status = ImportStatus.COMMITTED
         batch.committed_at = timezone.now()
         with tempfile.TemporaryFile(dir=spill_root()) as handle:
-            write_outcome_file(handle, batch.counts, outcome)
+            handle.write(drawn.outcome_head)
+            write_outcome_rest(handle, batch.counts, outcome)
             handle.seek(0)
             batch.outcome_file.save(f"batch-{batch.pk}.json.gz", File(handle), save=False)
     # The rejected rows of an earlier check of the file (its preview), and the report drawn from them, give
     # way to this check's: removed once this is committed (a rolled-back batch still names them).
     stale = [(field.storage, field.name) for field in (batch.error_report, batch.rejected_file) if field]
     batch.error_report = batch.rejected_file = ""
-    if outcome.rejected_rows:
-        rejected = rejected_rows_file(outcome.header_cells, outcome.rejected_rows)
-        batch.rejected_file.save(f"batch-{batch.pk}-rejected.json.gz", ContentFile(rejected), save=False)
+    if drawn.rejected is not None:
+        batch.rejected_file.save(
+            f"batch-{batch.pk}-rejected.json.gz", ContentFile(drawn.rejected), save=False
+        )
     batch.save()
     for storage, name in stale:
         transaction.on_commit(partial(storage.delete, name))
 
 
-def write_outcome_file(handle: IO[bytes], counts: dict[str, int], outcome: ImportOutcome) -> None:
-    """The full per-row outcome as gzipped JSON, written in parts: a million added ids and hundreds of
-    thousands of warnings never sit in memory as one string."""
-    dumps = partial(json.dumps, ensure_ascii=False, default=str)
-    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as archive:
+_dumps = partial(json.dumps, ensure_ascii=False, default=str)
+
+
+def outcome_head(outcome: ImportOutcome) -> bytes:
+    """The outcome file's first gzip member: its errors and warnings, known once the file is checked. The
+    file is gzipped JSON of two members (`write_outcome_rest` writes the second), read as one; it is written
+    in parts: a million added ids and hundreds of thousands of warnings never sit in memory as one string."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as archive:
 
         def put(text: str) -> None:
             archive.write(text.encode("utf-8"))
 
-        put('{"counts": ' + dumps(counts) + ', "errors": ')
-        _put_list(put, outcome.errors, lambda part: dumps([e.as_dict() for e in part]))
+        put('{"errors": ')
+        _put_list(put, outcome.errors, lambda part: _dumps([e.as_dict() for e in part]))
         put(', "warnings": ')
         if isinstance(outcome.warning_list, IssueFrame):
             for text in outcome.warning_list.json_parts():
                 put(text)
         else:
-            _put_list(put, outcome.warning_list, lambda part: dumps([w.as_dict() for w in part]))
-        put(', "conflicts": ' + dumps(outcome.conflicts) + ', "added": ')
-        _put_list(put, outcome.added_ids, dumps)
-        put(', "changed": ' + dumps({str(k): v for k, v in outcome.changed_ids.items()}))
-        put(', "retired": ' + dumps(outcome.retired_ids) + "}")
+            _put_list(put, outcome.warning_list, lambda part: _dumps([w.as_dict() for w in part]))
+    return buffer.getvalue()
+
+
+def write_outcome_rest(handle: IO[bytes], counts: dict[str, int], outcome: ImportOutcome) -> None:
+    """The outcome file's second gzip member: the counts and what the write did."""
+    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as archive:
+
+        def put(text: str) -> None:
+            archive.write(text.encode("utf-8"))
+
+        put(', "counts": ' + _dumps(counts) + ', "conflicts": ' + _dumps(outcome.conflicts) + ', "added": ')
+        _put_list(put, outcome.added_ids, _dumps)
+        put(', "changed": ' + _dumps({str(k): v for k, v in outcome.changed_ids.items()}))
+        put(', "retired": ' + _dumps(outcome.retired_ids) + "}")
 
 
 def _put_list(
