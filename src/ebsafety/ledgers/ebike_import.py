@@ -109,6 +109,7 @@ class EBikeImport:
             started = time.perf_counter()
             self.stager.wait()
             self.timings["write_staging_s"] += time.perf_counter() - started
+        self.people = None  # every owner is staged: the people known (a million at a census) are not needed
         self.timings["check_s"] -= self.timings.get("write_staging_s", 0.0)  # write work: timed apart
         started = time.perf_counter()
         errors.sort(key=lambda item: item[0])
@@ -118,6 +119,7 @@ class EBikeImport:
         outcome.rejected = len(rejected)
         outcome.accepted = outcome.rows - outcome.rejected
         outcome.warning_list = self._warning_list(warnings)
+        del warnings  # the chunks' frames: the outcome's one holds them now
         self.timings["check_s"] += time.perf_counter() - started
         self.timings = {k: round(v, 3) for k, v in self.timings.items()}
 
@@ -340,7 +342,7 @@ class EBikeImport:
             "w_voltage": self.handler.header_text("battery_voltage"),
         }
         noted = (
-            pl.concat(warnings)
+            pl.concat(warnings, rechunk=False)  # the list filters and sorts it into a frame of its own
             if warnings
             else pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(WARNINGS, pl.String)})
         )
@@ -359,7 +361,10 @@ class EBikeImport:
     def match(self, outcome: Any, plan_class: type) -> None:
         """Existing frame numbers → RowPlans through the handler's `match`; the rest are additions."""
         key = self.spec.key
-        self.file_keys = pl.concat([frame[key] for frame in self.keys]) if self.keys else pl.Series(key, [])
+        # the chunks' keys as they are (no copy), without their row numbers and hashes
+        self.file_keys = (
+            pl.concat([frame[key] for frame in self.keys], rechunk=False) if self.keys else pl.Series(key, [])
+        )
         self.keys = []
         if self.file_keys.is_empty():
             return
