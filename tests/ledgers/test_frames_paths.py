@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.frames import Chunk, _fast_ids, _split_lines, data_rows
 from ebsafety.ledgers.parsing import is_blank, is_total_or_footer
+from ebsafety.ledgers.reader import UnreadableFile
 from tests.ledgers.test_normalise import resident_ids
 
 ID_TEXT = st.text(alphabet="0123456789X", min_size=18, max_size=18)
@@ -143,6 +145,14 @@ def test_plain_csv_files_and_their_lines(data: bytes, block: int) -> None:
         path.write_bytes(data)
         source = SourceFile(path, "a.csv")
         plain = frames._plain_utf8_csv(source)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8: read row by row (its first block is checked), or refused as its lines are read.
+            if plain:
+                with pytest.raises(UnreadableFile, match="UTF-8"):
+                    list(frames._csv_lines(source))
+            return
         assert plain == plain_by_rule(data)
         if plain:
             lines = [line for part in frames._csv_lines(source) for line in part.to_list()]

@@ -220,6 +220,21 @@ def test_failure_during_write_leaves_database_as_before(town: dict, tmp_path: Pa
     assert EBike.objects.get().charging_method == "centralised"
 
 
+def test_a_utf8_file_with_other_bytes_further_down_is_refused_whole(
+    town: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV whose first block is UTF-8 is read as UTF-8; a byte further down that is not (a cell pasted
+    from a GB18030 file) refuses the file with a clear reason, nothing written (blocks of 64 bytes here)."""
+    from ebsafety.ledgers import frames
+
+    monkeypatch.setattr(frames, "CSV_BLOCK_BYTES", 64)
+    path = write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 30)])
+    path.write_bytes(path.read_bytes() + "三号院".encode("gb18030") + b"\n")
+    with pytest.raises(UnreadableFile, match="UTF-8"):
+        run(town, path)
+    assert not EBike.objects.exists() and not ImportBatch.objects.exists()
+
+
 def test_error_report_marks_the_bad_cells(town: dict, tmp_path: Path) -> None:
     rows = [bike_row(1), bike_row(2, 手机号="1390000", 电池数量="两块"), bike_row(3, 车架号="")]
     outcome = run(town, write_xlsx(tmp_path / "a.xlsx", rows))

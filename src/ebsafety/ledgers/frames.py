@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -96,28 +97,39 @@ def read_chunks(source: SourceFile, spec: LedgerSpec) -> tuple[Header, Iterator[
 
 def _plain_utf8_csv(source: SourceFile) -> bool:
     """A UTF-8 CSV whose lines split on commas exactly as the csv module splits them: no quote characters,
-    no NUL, no carriage return other than in CRLF line ends."""
-    rest = b""
+    no NUL, no carriage return other than in CRLF line ends. Found by byte searches over the file (0.05 s
+    for 200 MB); its text is checked to be UTF-8 here for its first block only (a file in GB18030 has its
+    Chinese header there), and block by block as its lines are read (`_lines`), not twice (0.26 s)."""
+    first = True
+    pending_cr = False  # the last block ended with a carriage return: a CRLF only if a line feed follows
     with source.path.open("rb") as handle:
         while block := handle.read(CSV_BLOCK_BYTES):
             if b'"' in block or b"\0" in block:
                 return False
-            data = rest + block
-            cut = data.rfind(b"\n") + 1  # whole lines: a character or a CRLF never spans a line end
-            if not _plain_lines(data[:cut]):
+            if pending_cr and not block.startswith(b"\n"):
                 return False
-            rest = data[cut:]
-    return _plain_lines(rest)
+            if b"\r" in block:
+                bare = BARE_CR.search(block)
+                if bare is not None and bare.start() < len(block) - 1:
+                    return False
+            pending_cr = block.endswith(b"\r")
+            if first:
+                first = False
+                if not _utf8_start(block):
+                    return False
+    return not pending_cr
 
 
-def _plain_lines(data: bytes) -> bool:
-    """Are these lines valid UTF-8 with no carriage return but in a CRLF? Checked by polars: decoding
-    200 MB into Python text took 0.5 s, counting its carriage returns 0.25 s."""
+BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _utf8_start(data: bytes) -> bool:
+    """Is this the start of UTF-8 text (its last character may go on in the next block)?"""
     try:
-        text = pl.Series([data], dtype=pl.Binary).cast(pl.String)
-    except pl.exceptions.ComputeError:  # not UTF-8
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
         return False
-    return not text.str.contains(r"\r(?:[^\n]|\z)").item()
+    return True
 
 
 def _csv_lines(source: SourceFile) -> Iterator[pl.Series]:
@@ -141,8 +153,15 @@ def _csv_lines(source: SourceFile) -> Iterator[pl.Series]:
 
 
 def _lines(data: bytes) -> pl.Series:
-    """The lines of a block, split by polars (no Python object per line)."""
-    block = pl.Series("line", [data], dtype=pl.Binary).cast(pl.String)
+    """The lines of a block, split by polars (no Python object per line). Text that is not UTF-8 past the
+    first block (`_plain_utf8_csv` checks that one) refuses the file."""
+    try:
+        block = pl.Series("line", [data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError as exc:
+        raise UnreadableFile(
+            "CSV 文件中有不是 UTF-8 编码的内容（文件前部是 UTF-8）："
+            "请将整个文件另存为 UTF-8 或 GB18030 后重新上传。"
+        ) from exc
     return block.str.split("\n").explode().str.strip_suffix("\r")
 
 
