@@ -171,7 +171,10 @@ class EBikeImport:
             errors.append((row, issues))
             rejected.append(self._parsed(chunk, position, row, issues, {key_index}))
         noted = pl.any_horizontal([pl.col(w).is_not_null() for w in WARNINGS])
-        warnings.append(detached(ok.select("_row", *WARNINGS).filter(noted)))
+        # a few messages, repeated: kept as categories (4 bytes a row, not the text of each)
+        warnings.append(
+            ok.select("_row", *WARNINGS).filter(noted).with_columns(pl.col(WARNINGS).cast(pl.Categorical))
+        )
         helpers = {"_pos", "_cell_bad", "_rule_bad", *WARNINGS}
         ok = ok.drop([c for c in ok.columns if c.startswith("e:") or c in helpers])
         self.keys.append(detached(ok.select(self.spec.key, "_row")).with_columns(_h=ok[self.spec.key].hash()))
@@ -441,14 +444,16 @@ class EBikeImport:
         """Changes and retirements through the handler, then the new bikes and their owners in bulk, a
         spilled chunk at a time. A first load that dwarfs the tables builds their indexes afterwards; the
         owners already registered are looked up before, while the indexes are there."""
-        with bulk.load_settings():
-            if self.early:
-                # The staged rows first: the handler's changes then find the owners they created (a bike
-                # of the file changed to a new owner who also has a new bike of the file).
-                staged = self._write_staged(progress) if self.added else []
+        if self.early:
+            # The staged rows first: the handler's changes then find the owners they created (a bike of the
+            # file changed to a new owner who also has a new bike of the file). Their move copies pages in
+            # order: the larger page cache of `load_settings` (32 MB) would only add to the import's memory.
+            staged = self._write_staged(progress) if self.added else []
+            with bulk.load_settings():
                 written = self.handler.write(self.existing, retire_ids, progress)
-                written["added"] = written["added"] + staged
-                return written
+            written["added"] = written["added"] + staged
+            return written
+        with bulk.load_settings():
             written = self.handler.write(self.existing, retire_ids, progress)
             if not self.added:
                 return written
