@@ -510,6 +510,40 @@ def test_a_background_job_runs_one_at_a_time_and_its_failure_surfaces() -> None:
         worker.stop()
 
 
+def test_prefetched_items_come_in_order_one_made_ahead() -> None:
+    """The reader's thread makes the next item while the caller works on one: never more than that one."""
+    made: list[int] = []
+    taken: list[int] = []
+
+    def items() -> Any:
+        for number in range(5):
+            made.append(number)
+            yield number
+
+    ahead = bulk.prefetched(items())
+    for item in ahead:
+        taken.append(item)
+        deadline = threading.Event()
+        deadline.wait(0.05)  # time for the thread to run ahead, as far as it may
+        assert len(made) <= len(taken) + 1
+    assert taken == [0, 1, 2, 3, 4]
+
+
+def test_prefetched_raises_a_failure_where_taken_and_stops_when_left() -> None:
+    def failing() -> Any:
+        yield 1
+        raise ValueError("unreadable block")
+
+    ahead = bulk.prefetched(failing())
+    assert next(ahead) == 1
+    with pytest.raises(ValueError, match="unreadable block"):
+        next(ahead)
+    endless = bulk.prefetched(iter(range(10**9)))
+    assert next(endless) == 0
+    endless.close()  # the caller leaves the loop: its thread ends
+    assert not any(t.name == "ebsafety-read" and t.is_alive() for t in threading.enumerate())
+
+
 def test_people_are_found_by_hash_then_by_their_text() -> None:
     """`People.among` compares hashes first, then the text of the rows they pick: a row whose hash matches
     but whose text does not (a collision, forced here) is not returned; the first registered wins."""

@@ -9,12 +9,13 @@ import io
 import itertools
 import logging
 import os
+import queue
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -575,6 +576,47 @@ class IdPool:
         ids = self._ids[self._next : self._next + count]
         self._next += count
         return ids
+
+
+def prefetched(items: Iterator[Any]) -> Generator[Any, None, None]:
+    """`items`, each made on a thread of its own while the caller works on the one before (as `Background`,
+    for an iterator): at most that one waits made. A failure making one is raised where it is taken;
+    leaving the loop early stops the thread."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue()
+    room = threading.Semaphore(1)  # one item made ahead, no more
+    stopped = threading.Event()
+    end = object()
+
+    def make() -> None:
+        try:
+            while True:
+                room.acquire()  # before the next is made: the caller's, and at most this one
+                if stopped.is_set():
+                    return
+                item = next(items, end)
+                ready.put((True, item))
+                if item is end:
+                    return
+                item = None
+        except BaseException as exc:
+            ready.put((False, exc))
+
+    thread = threading.Thread(target=make, name="ebsafety-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            made, item = ready.get()
+            room.release()
+            if not made:
+                raise item
+            if item is end:
+                return
+            yield item
+            item = None  # not kept while the next one is made
+    finally:
+        stopped.set()
+        room.release()  # a thread waiting for room sees the stop
+        thread.join()
 
 
 class FrameSpill(_OneInFlight):

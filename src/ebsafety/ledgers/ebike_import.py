@@ -10,6 +10,7 @@ found or created by ID number (else name and phone) in bulk too.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -92,19 +93,21 @@ class EBikeImport:
         errors: list[tuple[int, list[Issue]]] = []
         warnings: list[pl.DataFrame] = []
         rejected: list[ParsedRow] = []
-        while True:
-            started = time.perf_counter()
-            chunk = next(chunks, None)
-            self.timings["read_s"] += time.perf_counter() - started
-            if chunk is None:
-                break
-            started = time.perf_counter()
-            positions = data_rows(chunk)
-            outcome.rows += len(positions)
-            if len(positions):
-                self._check_chunk(chunk, positions, errors, warnings, rejected)
-            self.timings["check_s"] += time.perf_counter() - started
-            self.progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
+        # The next chunk is read (and its data rows found) on a thread of its own while this one is checked.
+        with contextlib.closing(bulk.prefetched((c, data_rows(c)) for c in chunks)) as ahead:
+            while True:
+                started = time.perf_counter()
+                item: tuple[Chunk, pl.Series] | None = next(ahead, None)
+                self.timings["read_s"] += time.perf_counter() - started
+                if item is None:
+                    break
+                started = time.perf_counter()
+                outcome.rows += len(item[1])
+                if len(item[1]):
+                    self._check_chunk(*item, errors, warnings, rejected)
+                item = None  # the chunk is let go before the next is taken
+                self.timings["check_s"] += time.perf_counter() - started
+                self.progress(outcome.rows, None, f"已读取 {outcome.rows} 行")
         if self.stager is not None:  # the last chunk's job
             started = time.perf_counter()
             self.stager.wait()
