@@ -461,6 +461,40 @@ def test_a_failed_background_ingest_stops_the_move(db: Any, tmp_path: Path) -> N
     assert not staging.path.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_statistics_are_renewed_after_the_commit(
+    town: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large import on PostgreSQL renews the tables' planner statistics once committed, on a thread with
+    its own connection (the commit does not wait for it); a rolled-back one does not start it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statistics")
+    from ebsafety.ledgers import ebike_import
+
+    monkeypatch.setattr(ebike_import, "ANALYZE_AFTER", 3)
+
+    def analyzed() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'ledgers_ebike'")
+            return cursor.fetchone()[0]
+
+    before = analyzed()
+    started: list[Any] = []
+    real = bulk._start_after_commit
+    monkeypatch.setattr(bulk, "_start_after_commit", lambda *args: started.append(args) or real(*args))
+    with (
+        pytest.raises(RuntimeError),
+        mock.patch.object(ebike_import.EBikeImport, "write", side_effect=RuntimeError("the write failed")),
+    ):
+        run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 6)]))
+    assert started == []
+    outcome = run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 6)]))
+    assert outcome.committed and len(started) == 1
+    bulk.wait_for_checkpoints()
+    after = analyzed()
+    assert after is not None and (before is None or after > before)
+
+
 def test_an_id_pool_hands_out_in_order_what_it_reserved_in_blocks() -> None:
     """Ids reserved on the caller's thread in blocks (at least what is asked), taken in order by a job."""
     reserved: list[int] = []

@@ -377,16 +377,47 @@ def checkpoint_in_background(path: str) -> None:
             logger.exception("checkpoint of %s failed (the next one copies the pages)", path)
         result["seconds"] = time.perf_counter() - started
 
-    thread = threading.Thread(target=run, name="ebsafety-checkpoint")
+    _start_after_commit(threading.Thread(target=run, name="ebsafety-checkpoint"), result)
+
+
+def _start_after_commit(thread: threading.Thread, result: dict[str, float]) -> None:
+    """Start a committed load's housekeeping thread (`wait_for_checkpoints` waits for it)."""
     with _checkpoints_lock:
         _checkpoints[:] = [(t, r) for t, r in _checkpoints if t.is_alive()]  # a worker runs for months
         _checkpoints.append((thread, result))
     thread.start()
 
 
+def analyze_after_commit(kinds: Sequence[type[models.Model]]) -> None:
+    """PostgreSQL: the tables' planner statistics renewed once the load's transaction has committed, on a
+    thread of its own with a connection of its own (autovacuum would, some time later): the next queries
+    (lists, exports) then plan for a table of a million rows, not an empty one. The rows are committed
+    without waiting for it (0.6 s at a million bikes and owners); as the SQLite checkpoint, it is not a
+    daemon: a process (the CLI) ends after it. Nothing happens if the transaction rolls back."""
+    from django.db import DatabaseError, transaction
+
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in kinds)
+    result: dict[str, float] = {}
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute(f"ANALYZE {tables}")
+        except DatabaseError:
+            logger.exception("ANALYZE %s after an import failed (autovacuum renews the statistics)", tables)
+        finally:
+            connection.close()
+            result["seconds"] = time.perf_counter() - started
+
+    transaction.on_commit(
+        lambda: _start_after_commit(threading.Thread(target=run, name="ebsafety-analyze"), result)
+    )
+
+
 def wait_for_checkpoints() -> float:
-    """Wait for the background checkpoints started so far; returns the seconds they took. This thread's
-    connection then checkpoints automatically again."""
+    """Wait for the background checkpoints (and PostgreSQL's statistics, `analyze_after_commit`) started so
+    far; returns the seconds they took. This thread's connection then checkpoints automatically again."""
     with _checkpoints_lock:
         pending, _checkpoints[:] = list(_checkpoints), []
     spent = 0.0

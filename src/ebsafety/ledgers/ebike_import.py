@@ -490,9 +490,7 @@ class EBikeImport:
             self.timings[name] = round(self.timings[name], 3)
         if connection.vendor == "postgresql" and self.added >= ANALYZE_AFTER:
             # Fresh statistics, or the next queries (lists, exports) plan for the tables as they were.
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, EBike))
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {tables}")
+            bulk.analyze_after_commit((Person, EBike))
         written["added"] = written["added"] + added
         return written
 
