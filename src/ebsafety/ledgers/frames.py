@@ -209,13 +209,15 @@ def _split_lines(lines: pl.Series, first_row: int, header_width: int) -> Chunk:
     counts = fields.list.len()
     longest = counts.max()
     width = max(int(longest) if isinstance(longest, int) else 0, header_width)
+    # every cell of a line in one pass (a struct of `width` fields, null past the line's last cell), not a
+    # pass over the lines per column: 12-14 → 9 ms for 21,000 lines
+    cells = fields.list.to_struct(fields=[f"c{i}" for i in range(width)]).struct.unnest()
     frame = pl.DataFrame(
         {
             "_row": pl.int_range(first_row, first_row + len(lines), eager=True),
             "_width": pl.select(pl.when(lines == "").then(0).otherwise(counts)).to_series(),
-            **{f"c{i}": fields.list.get(i, null_on_oob=True) for i in range(width)},
         }
-    )
+    ).hstack(cells)
     return Chunk(frame, lines=lines)
 
 
