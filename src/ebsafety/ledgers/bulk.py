@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -583,27 +584,34 @@ class Background(_OneInFlight):
 class IdPool:
     """Ids of one table reserved ahead on the caller's thread (`ensure`, which may query) and handed out
     in order by a job on another (`take`, which never does): the job then creates rows without a
-    connection of its own. Reserved in blocks, as PostgresCopier does; those never taken are gaps in the
-    table's ids, as after a rolled-back insert."""
+    connection of its own (PostgresCopier's pools too). Reserved in blocks; those never taken are gaps in
+    the table's ids, as after a rolled-back insert."""
 
     BLOCK = 50_000
 
-    def __init__(self, allocate: Callable[[int], list[int]]) -> None:
+    def __init__(self, allocate: Callable[[int], list[int]], block: int | None = None) -> None:
         self._allocate = allocate
         self._ids: list[int] = []
         self._next = 0
+        if block is not None:
+            self.BLOCK = block
+
+    @property
+    def left(self) -> int:
+        """Ids ready to take."""
+        return len(self._ids) - self._next
 
     def ensure(self, count: int) -> None:
         """At least `count` ids ready to take (call it while no job takes from the pool)."""
-        left = len(self._ids) - self._next
+        left = self.left
         if left < count:
             self._ids = self._ids[self._next :] + self._allocate(max(count - left, self.BLOCK))
             self._next = 0
 
     def take(self, count: int) -> list[int]:
         """The next `count` ids (`ensure` made them ready)."""
-        if len(self._ids) - self._next < count:
-            raise RuntimeError(f"{count} ids taken, {len(self._ids) - self._next} reserved")
+        if self.left < count:
+            raise RuntimeError(f"{count} ids taken, {self.left} reserved")
         ids = self._ids[self._next : self._next + count]
         self._next += count
         return ids
@@ -879,17 +887,17 @@ class PostgresCopier(_OneInFlight):
         connection.ensure_connection()
         self.raw = connection.connection
         super().__init__("ebsafety-copy")
-        self._pools: dict[str, tuple[list[int], int]] = {}  # table → (reserved ids, next unused position)
+        self._pools: dict[str, IdPool] = {}  # table → its ids reserved ahead
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         table = model._meta.db_table
-        pool, used = self._pools.get(table, ([], 0))
-        if len(pool) - used < count:
+        if table not in self._pools:
+            self._pools[table] = IdPool(partial(allocate_ids, model), self.ID_BLOCK)
+        pool = self._pools[table]
+        if pool.left < count:
             self._wait()  # the reservation waits for the COPY anyway; surface its error first
-            pool = pool[used:] + allocate_ids(model, max(count - (len(pool) - used), self.ID_BLOCK))
-            used = 0
-        self._pools[table] = (pool, used + count)
-        return pool[used : used + count]
+            pool.ensure(count)
+        return pool.take(count)
 
     def append(self, model: type[models.Model], frame: pl.DataFrame) -> None:
         """The rows as CSV here, while the server still parses the previous block; then the COPY."""
