@@ -20,7 +20,7 @@ from django.db import connection
 
 from ebsafety.ledgers import bulk, frames
 from ebsafety.ledgers.importer import run_import
-from ebsafety.ledgers.models import EBike, ImportBatch, Person
+from ebsafety.ledgers.models import HAS_ID_NUMBER, EBike, ImportBatch, Person
 from ebsafety.ledgers.parsing import Issue, IssueFrame
 from tests.ledgers.builders import HEADER, bike_row, make_id, write_csv, write_xlsx
 
@@ -1061,3 +1061,51 @@ def test_index_builds_use_the_sorter_threads_and_restore_the_settings() -> None:
         assert pragma("threads") == min(4, os.cpu_count() or 1)
         assert pragma("cache_size") == -bulk.SQLITE_SORT_CACHE_KIB
     assert (pragma("threads"), pragma("cache_size")) == before
+
+
+def _plan(queryset: Any) -> str:
+    """The database's plan for `queryset`, with sequential scans discouraged (the test tables are tiny)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        return str(queryset.explain())
+
+
+def test_the_ledgers_look_ups_use_their_indexes(town: dict) -> None:
+    """The code columns (byte order on PostgreSQL) and the partial indexes serve the look-ups they are for:
+    a frame number, an ID number, name + phone of people without one, a compound's bikes."""
+    owner = Person.objects.create(name="甲", phone="13900000001", unit=town["a"])
+    EBike.objects.create(
+        unit=town["a"], owner=owner, frame_number="F1", plate_kind="formal", battery_kind="lithium",
+        compound=town["a1"],
+    )  # fmt: skip
+    assert "ebike_unique_frame_number" in _plan(EBike.objects.filter(frame_number="F1"))
+    assert "person_unique_id_number" in _plan(Person.objects.filter(HAS_ID_NUMBER, id_number=make_id(1)))
+    assert "person_phone_name" in _plan(Person.objects.filter(phone__in=["13900000001"], id_number=""))
+    assert "ebike_compound" in _plan(EBike.objects.filter(compound=town["a1"]))
+
+
+def test_code_columns_compare_bytes_on_postgresql(town: dict) -> None:
+    """PostgreSQL: the identifier columns are collated "C" (byte comparisons: their indexes build and
+    search without the C library's `strcoll`); names keep the database's collation."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's collations")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname || '.' || a.attname, a.attcollation::regcollation::text FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid WHERE (c.relname, a.attname) IN (('ledgers_ebike', "
+            "'frame_number'), ('ledgers_ebike', 'plate_number'), ('ledgers_person', 'id_number'), "
+            "('ledgers_person', 'phone'), ('ledgers_shop', 'credit_code'), ('ledgers_platform', "
+            "'credit_code'), ('ledgers_person', 'name'))"
+        )
+        collations = dict(cursor.fetchall())
+    assert collations.pop("ledgers_person.name") == '"default"'
+    assert set(collations.values()) == {'"C"'}, collations
+    assert len(collations) == 6
+    # the ORM's look-ups on them work as before, the case-insensitive ones included
+    Person.objects.create(name="乙", id_number=make_id(2)[:-1] + "X", unit=town["a"])
+    assert Person.objects.filter(id_number__iexact=make_id(2)[:-1] + "x").count() == 1
+    assert Person.objects.filter(id_number__icontains="x").count() == 1

@@ -844,11 +844,17 @@ def people_by_id_number(numbers: pl.Series) -> pl.DataFrame:
         for start in range(0, len(numbers), LOOKUP_CHUNK):
             part = numbers.slice(start, LOOKUP_CHUNK).to_list()
             if connection.vendor == "postgresql":
-                cursor.execute('SELECT id_number, id FROM "ledgers_person" WHERE id_number = ANY(%s)', [part])
+                cursor.execute(
+                    'SELECT id_number, id FROM "ledgers_person" '
+                    "WHERE id_number = ANY(%s) AND NOT (id_number = '')",
+                    [part],
+                )
             else:
                 marks = ", ".join(["%s"] * len(part))
                 cursor.execute(
-                    f'SELECT id_number, id FROM "ledgers_person" WHERE id_number IN ({marks})', part
+                    f'SELECT id_number, id FROM "ledgers_person" WHERE id_number IN ({marks}) '
+                    "AND NOT (id_number = '')",  # the unique index's condition: SQLite then uses it
+                    part,
                 )
             rows.extend(cursor.fetchall())
     return pl.DataFrame(rows, schema={"id_number": pl.String, "id": pl.Int64}, orient="row")

@@ -16,6 +16,7 @@ from ebsafety.core.forms import ScopedModelForm, choice_queryset, model_choice_f
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.choices import RetireReason, ShopBusiness
 from ebsafety.ledgers.models import (
+    HAS_ID_NUMBER,
     EBike,
     Person,
     Platform,
@@ -146,7 +147,7 @@ class PersonFieldsMixin(forms.Form):
         name, id_number, phone = data["person_name"], data.get("person_id_number"), data.get("person_phone")
         person = None
         if id_number:
-            person = Person.objects.filter(id_number=id_number).first()
+            person = Person.objects.filter(HAS_ID_NUMBER, id_number=id_number).first()
         if person is None and not id_number:
             person = self.current_person()
         if person is None and not id_number and phone:

@@ -28,6 +28,7 @@ from ebsafety.ledgers.choices import (
     RetireReason,
 )
 from ebsafety.ledgers.models import (
+    HAS_ID_NUMBER,
     EBike,
     Person,
     Platform,
@@ -276,7 +277,9 @@ class EBikeHandler(Handler[EBike]):
         by_name_phone: dict[tuple[str, str], int] = {}
         id_numbers = sorted({p.parsed.values.get("owner_id_number") for p in needing} - {None, ""})
         for chunk in bulk.chunks(id_numbers):
-            by_id_number.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", "id"))
+            by_id_number.update(
+                Person.objects.filter(HAS_ID_NUMBER, id_number__in=chunk).values_list("id_number", "id")
+            )
         phones = sorted(
             {
                 p.parsed.values.get("owner_phone")
@@ -643,7 +646,9 @@ class RiderHandler(PlatformLookupMixin, OrmHandler[Rider]):
     def lookup(self, keys: list[Any]) -> dict[Any, Rider]:
         found: dict[Any, Rider] = {}
         for chunk in bulk.chunks([k[1] for k in keys]):
-            for rider in Rider.objects.filter(person__id_number__in=chunk).select_related("person", "unit"):
+            for rider in Rider.objects.filter(
+                ~Q(person__id_number=""), person__id_number__in=chunk
+            ).select_related("person", "unit"):
                 found[(rider.platform_id, rider.person.id_number)] = rider
         return found
 

@@ -28,7 +28,7 @@ from ebsafety.core.models import Unit
 from ebsafety.core.scoping import can, restrict
 from ebsafety.ledgers import normalise as n
 from ebsafety.ledgers.choices import BikeUse
-from ebsafety.ledgers.models import EBike, Person, Platform, Rider, Station
+from ebsafety.ledgers.models import HAS_ID_NUMBER, EBike, Person, Platform, Rider, Station
 from ebsafety.ledgers.scoping import platform_id
 from ebsafety.ledgers.services import apply_compliance
 from ebsafety.ledgers.specs import EBIKE, RIDER, STATION, LedgerSpec
@@ -244,7 +244,7 @@ class PlatformPush:
             values.get("owner_name"),
             values.get("owner_phone"),
         )
-        person = Person.objects.filter(id_number=id_number).first() if id_number else current
+        person = Person.objects.filter(HAS_ID_NUMBER, id_number=id_number).first() if id_number else current
         if person is None and phone and name:
             person = Person.objects.filter(unit=unit, name=name, phone=phone, id_number="").first()
         if person is None:
@@ -331,7 +331,9 @@ class PlatformPush:
             self.required(values, RIDER, "name")
             rider = Rider(platform=self.platform)
         unit = self.unit(values.get("unit"), rider.unit if rider.unit_id else None)
-        person = rider.person if not is_new else Person.objects.filter(id_number=id_number).first()
+        person = (
+            rider.person if not is_new else Person.objects.filter(HAS_ID_NUMBER, id_number=id_number).first()
+        )
         if person is None:
             person = Person(
                 unit=unit, name=values["name"], id_number=id_number, phone=values.get("phone") or ""

@@ -8,13 +8,14 @@ from ebsafety.ledgers.models.business import (
 )
 from ebsafety.ledgers.models.ebikes import EBike, Rider, Sale
 from ebsafety.ledgers.models.imports import ImportBatch, LedgerSnapshot
-from ebsafety.ledgers.models.people import Person
+from ebsafety.ledgers.models.people import HAS_ID_NUMBER, Person
 from ebsafety.ledgers.models.submissions import ReportingDepartment, ReportingUnit, Submission, SubmissionRule
 
 __all__ = [
     "EBike",
     "ImportBatch",
     "LedgerSnapshot",
+    "HAS_ID_NUMBER",
     "Person",
     "Platform",
     "PlatformAccount",

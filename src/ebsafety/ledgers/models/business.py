@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from ebsafety.core.choices import Role, Sector
+from ebsafety.core.fields import CodeField
 from ebsafety.core.models import BaseModel, Department, Membership, Unit
 from ebsafety.core.models.base import ALL_ACTIONS, READ
 from ebsafety.ledgers import scoping as ledger_scoping
@@ -54,7 +55,7 @@ class Business(RetirableModel):
     reverse names differ) and its own constraints."""
 
     name = models.CharField("名称", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    credit_code = CodeField("统一社会信用代码", max_length=18, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     contact = models.CharField("联系人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
@@ -145,7 +146,7 @@ class Platform(RetirableModel):
 
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=10, choices=PlatformKind.choices)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    credit_code = CodeField("统一社会信用代码", max_length=18, blank=True)
     unit = models.ForeignKey(
         Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="platforms"
     )

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from ebsafety.core.choices import Sector
+from ebsafety.core.fields import CodeField
 from ebsafety.core.models import Unit
 from ebsafety.ledgers import scoping as ledger_scoping
 from ebsafety.ledgers.choices import BatteryKind, BikeUse, ChargingMethod, ParkingPlace, PlateKind
@@ -26,23 +27,24 @@ class EBike(RetirableModel):
     unit = models.ForeignKey(
         Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="ebikes", db_index=False
     )
-    compound = models.ForeignKey(
+    compound = models.ForeignKey(  # indexed where set: see Meta.indexes
         Unit,
         verbose_name="小区",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="compound_ebikes",
+        db_index=False,
     )
     compound_text = models.CharField("小区（填报）", max_length=100, blank=True)
     building = models.CharField("楼栋单元", max_length=50, blank=True)
     owner = models.ForeignKey(Person, verbose_name="车主", on_delete=models.PROTECT, related_name="ebikes")
     plate_kind = models.CharField("号牌类型", max_length=10, choices=PlateKind.choices)
-    plate_number = models.CharField("车牌号", max_length=20, blank=True)
+    plate_number = CodeField("车牌号", max_length=20, blank=True)
     brand = models.CharField("品牌", max_length=50, blank=True)
     model_name = models.CharField("型号", max_length=50, blank=True)
-    frame_number = models.CharField("车架号", max_length=40)  # unique: see Meta.constraints
-    motor_number = models.CharField("电机号", max_length=40, blank=True)
+    frame_number = CodeField("车架号", max_length=40)  # unique: see Meta.constraints
+    motor_number = CodeField("电机号", max_length=40, blank=True)
     battery_kind = models.CharField("电池类型", max_length=10, choices=BatteryKind.choices)
     battery_count = models.PositiveSmallIntegerField("电池数量", default=1)
     battery_voltage = models.PositiveSmallIntegerField("电池电压(V)", null=True, blank=True)
@@ -92,6 +94,10 @@ class EBike(RetirableModel):
             # a sale name their shop. `shop_id = %s` implies the condition, so both databases use it; a
             # census of a million bikes with no shop no longer sorts a million NULLs (0.3 s).
             models.Index(fields=["shop"], name="ebike_shop", condition=Q(shop__isnull=False)),
+            # "the bikes of a compound" (and a compound's deletion): a bike whose compound the file named
+            # by a name not found under its unit keeps the text only (`compound_text`), as do the bikes of
+            # a village without compounds; their NULLs need no index entries (a million: 0.47 s).
+            models.Index(fields=["compound"], name="ebike_compound", condition=Q(compound__isnull=False)),
         ]
 
     def __str__(self) -> str:
