@@ -108,6 +108,26 @@ def test_a_failure_while_the_indexes_are_gone_leaves_everything_as_before(
     assert {t: index_definitions(t) for t in tables} == before
 
 
+def test_a_first_census_that_also_changes_registered_bikes_owners(
+    town: dict, tmp_path: Path, monkeypatch: Any, small_chunks: None
+) -> None:
+    """A load large enough to rebuild the indexes, in a file that also gives registered bikes new owners:
+    the changes' pending key checks (PostgreSQL's deferred triggers) do not stop the indexes' drop, and
+    every row lands as a smaller file would land it."""
+    run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 4)]))
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 5)
+    changed = [bike_row(i, 车主姓名=f"新车主{i}", 身份证号=make_id(100 + i)) for i in range(1, 4)]
+    outcome = run(town, write_csv(tmp_path / "b.csv", changed + [bike_row(i) for i in range(10, 22)]))
+    assert (outcome.rejected, outcome.changed, outcome.added) == (0, 3, 12)
+    assert outcome.committed
+    assert sorted(
+        EBike.objects.filter(frame_number__in=["FRAME0000001", "FRAME0000003"]).values_list(
+            "owner__name", flat=True
+        )
+    ) == ["新车主1", "新车主3"]
+    assert EBike.objects.count() == 15 and Person.objects.count() == 18
+
+
 def test_indexes_stay_for_a_load_smaller_than_the_table(town: dict, tmp_path: Path, monkeypatch: Any) -> None:
     run(town, write_csv(tmp_path / "a.csv", [bike_row(i) for i in range(1, 11)]))
     monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 1)
@@ -636,6 +656,61 @@ def test_postgres_copier_reserves_ids_ahead_and_surfaces_a_failed_copy(town: dic
             copier.move()
     finally:
         copier.close()
+
+
+def _column_defaults(table: str, columns: list[str]) -> dict[str, str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)",
+            [table, columns],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_postgres_copier_sends_constants_as_defaults_only_to_tables_it_holds_alone(town: dict) -> None:
+    """PostgreSQL: in a table the load holds alone, the columns with one value for every row default to it
+    while the COPYs run (a chunk with other values changes the defaults); `move()` puts the defaults back as
+    they were (none, or the column's own). Elsewhere the constants are sent with every row, the table's
+    definition untouched."""
+    import polars as pl
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's write path")
+    columns = ["created", "updated", "address", "unit_id"]
+    with connection.cursor() as cursor:  # a column with a default of its own keeps it
+        cursor.execute("ALTER TABLE ledgers_person ALTER COLUMN address SET DEFAULT '无'")
+    before = _column_defaults("ledgers_person", columns)
+    now = datetime.datetime(2026, 11, 30, 8, 0, tzinfo=datetime.UTC)
+    later = now + datetime.timedelta(hours=1)
+    for alone in (True, False):
+        with transaction.atomic():
+            copier = bulk.PostgresCopier(exclusive=[Person] if alone else [])
+            try:
+                ids = copier.allocate_ids(Person, 4)
+                for part, (at, unit) in enumerate([(now, town["a"]), (later, town["b"])]):
+                    frame = pl.DataFrame(
+                        {"id": ids[2 * part : 2 * part + 2], "name": ["甲", "乙"], "id_number": ["", ""]}
+                    ).with_columns(phone=pl.lit(""))
+                    constants = {"created": at, "updated": at, "address": "", "unit_id": unit.pk}
+                    copier.append(Person, frame, constants)
+                    if alone:
+                        copier._wait()
+                        assert _column_defaults("ledgers_person", ["unit_id"]) == {"unit_id": str(unit.pk)}
+                copier.move()
+            finally:
+                copier.close()
+            assert _column_defaults("ledgers_person", columns) == before
+            rows = Person.objects.filter(pk__in=ids).order_by("pk")
+            assert [(p.created, p.address, p.unit_id) for p in rows] == [
+                (now, "", town["a"].pk),
+                (now, "", town["a"].pk),
+                (later, "", town["b"].pk),
+                (later, "", town["b"].pk),
+            ]
+    assert before == {"created": None, "updated": None, "address": "'无'::character varying", "unit_id": None}
 
 
 def test_reserved_ids_are_not_taken_by_other_writers(town: dict) -> None:

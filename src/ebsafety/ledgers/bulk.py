@@ -879,15 +879,25 @@ class PostgresCopier(_OneInFlight):
     chunk would wait for the COPY in flight on the same connection. Unused ids are gaps in the sequence, as
     after any rolled-back insert. One COPY in flight at a time; a failure surfaces at the next append or at
     `move()`, which waits for the last one (call it before anything else reads the new rows).
+
+    The tables in `exclusive` are the transaction's alone until its commit (a bulk load dropped their
+    indexes: `indexes_deferred`, ACCESS EXCLUSIVE). Their columns that take one value for every new row
+    (timestamps, the unit, the batch, the status …) default to it for the length of the load instead of
+    being sent and parsed a million times (a million bikes' COPY: 3.05–3.38 → 2.52–2.56 s); `move()` puts
+    their defaults back as they were. No other transaction can see the temporary defaults, and a rollback
+    undoes them with the rows.
     """
 
     ID_BLOCK = 200_000
 
-    def __init__(self) -> None:
+    def __init__(self, exclusive: Iterable[type[models.Model]] = ()) -> None:
         connection.ensure_connection()
         self.raw = connection.connection
         super().__init__("ebsafety-copy")
         self._pools: dict[str, IdPool] = {}  # table → its ids reserved ahead
+        self._exclusive = {model._meta.db_table for model in exclusive}
+        self._defaults: dict[str, dict[str, Any]] = {}  # table → the constants its columns default to now
+        self._restore: dict[str, dict[str, str | None]] = {}  # table → its columns' defaults before the load
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         table = model._meta.db_table
@@ -899,25 +909,93 @@ class PostgresCopier(_OneInFlight):
             pool.ensure(count)
         return pool.take(count)
 
-    def append(self, model: type[models.Model], frame: pl.DataFrame) -> None:
-        """The rows as CSV here, while the server still parses the previous block; then the COPY."""
+    def append(
+        self, model: type[models.Model], frame: pl.DataFrame, constants: Mapping[str, Any] | None = None
+    ) -> None:
+        """The rows as CSV here, while the server still parses the previous block; then the COPY. The
+        `constants` are the value of their column for every row: a column default (`exclusive` tables),
+        else sent with each row."""
+        table = model._meta.db_table
+        constants = dict(constants or {})
+        defaults: dict[str, Any] = {}
+        if table in self._exclusive:
+            defaults, constants = constants, {}
+        if constants:
+            frame = frame.with_columns(
+                pl.repeat(value, frame.height, eager=True).alias(column)
+                for column, value in constants.items()
+            )
         quote = connection.ops.quote_name
         columns = ", ".join(quote(c) for c in frame.columns)
-        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT csv)"
+        sql = f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT csv)"
         blocks = [_csv_block(frame.slice(start, COPY_ROWS)) for start in range(0, frame.height, COPY_ROWS)]
-        self._submit(self._copy, sql, blocks)
+        self._submit(self._copy, table, defaults, sql, blocks)
 
-    def _copy(self, sql: str, blocks: list[bytes]) -> None:
-        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for block in blocks:
-                copy.write(block)
+    def _copy(self, table: str, defaults: dict[str, Any], sql: str, blocks: list[bytes]) -> None:
+        with self.raw.cursor() as cursor:
+            self._set_defaults(cursor, table, defaults)
+            with cursor.copy(sql) as copy:
+                for block in blocks:
+                    copy.write(block)
+
+    def _set_defaults(self, cursor: Any, table: str, defaults: dict[str, Any]) -> None:
+        """The columns of `defaults` default to their value (on the COPY's thread, before its COPY); their
+        defaults before the load are read the first time, for `move()` to put back."""
+        from psycopg import sql
+
+        current = self._defaults.setdefault(table, {})
+        changed = {c: v for c, v in defaults.items() if c not in current or current[c] != v}
+        if not changed:
+            return
+        unread = [c for c in changed if c not in self._restore.get(table, {})]
+        if unread:
+            cursor.execute(
+                "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)",
+                [table, unread],
+            )
+            self._restore.setdefault(table, {}).update(dict(cursor.fetchall()))
+        clauses = sql.SQL(", ").join(
+            sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(sql.Identifier(c), sql.Literal(v))
+            for c, v in changed.items()
+        )
+        _run_pending_key_checks(cursor)
+        cursor.execute(sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table)) + clauses)
+        current.update(changed)
 
     def move(self) -> None:
-        """Wait for the last COPY: every appended row is then in its table (in this transaction)."""
+        """Wait for the last COPY: every appended row is then in its table (in this transaction), and the
+        columns' defaults are as before the load."""
         self._wait()
+        from psycopg import sql
+
+        with self.raw.cursor() as cursor:
+            if self._restore:
+                _run_pending_key_checks(cursor)
+            for table, restore in self._restore.items():
+                clauses = sql.SQL(", ").join(
+                    sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(c))
+                    if expression is None
+                    else sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(
+                        sql.Identifier(c), sql.SQL(expression)
+                    )
+                    for c, expression in restore.items()
+                )
+                cursor.execute(sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table)) + clauses)
+        self._restore.clear()
+        self._defaults.clear()
 
     def close(self) -> None:
         self._stop()
+
+
+def _run_pending_key_checks(cursor: Any) -> None:
+    """PostgreSQL: the foreign-key checks the transaction deferred so far (Django's keys are DEFERRABLE
+    INITIALLY DEFERRED) run now, and the later ones are deferred again. A table with checks pending cannot be
+    altered; a failed check raises here instead of at the commit, and the transaction is rolled back alike."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def copy_csv(
@@ -955,6 +1033,12 @@ def insert_columns(
     if not values:
         return 0
     length = len(next(iter(values.values())))
+    if isinstance(staging, PostgresCopier):
+        present = [c for c in columns if c in values]
+        staging.append(
+            model, _frame(present, values, {}, length), {c: constants[c] for c in columns if c not in values}
+        )
+        return length
     if staging is not None:
         staging.append(model, _frame(columns, values, constants, length))
         return length

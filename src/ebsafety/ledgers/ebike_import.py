@@ -470,9 +470,13 @@ class EBikeImport:
                 and bulk.SqliteStaging.usable()
             ):
                 self.staging = bulk.SqliteStaging(self.accepted.directory)
-            elif connection.vendor == "postgresql":
-                self.staging = bulk.PostgresCopier()
-            with bulk.indexes_deferred(Person, self.added), bulk.indexes_deferred(EBike, self.added):
+            with (
+                bulk.indexes_deferred(Person, self.added) as people_alone,
+                bulk.indexes_deferred(EBike, self.added) as bikes_alone,
+            ):
+                if connection.vendor == "postgresql":  # constants as defaults in the tables held alone
+                    alone = [m for m, held in ((Person, people_alone), (EBike, bikes_alone)) if held]
+                    self.staging = bulk.PostgresCopier(exclusive=alone)
                 with bulk.foreign_keys_checked_once((Person, EBike), self.first_ids) as checked_once:
                     added = self._write_adds(people, progress)
                     if isinstance(self.staging, bulk.PostgresCopier):
@@ -588,12 +592,13 @@ class EBikeImport:
 
     def _write_adds(self, people: People, progress: Callable[..., None]) -> list[int]:
         added: list[int] = []
+        now = connection.ops.adapt_datetimefield_value(timezone.now())  # one time for the whole import
         for adds in self._additions():
             started = time.perf_counter()
-            owners = self._owner_ids(adds, people)
+            owners = self._owner_ids(adds, people, now)
             self.timings["write_owners_s"] += time.perf_counter() - started
             started = time.perf_counter()
-            added += self._insert_bikes(adds, owners)
+            added += self._insert_bikes(adds, owners, now=now)
             self.timings["write_bikes_s"] += time.perf_counter() - started
             progress(len(added), self.added)
         return added
